@@ -1,0 +1,183 @@
+package dev.sluice;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything needed to open a {@link BackpressureChannel}: the broker URI, which also names the
+ * destination ({@code redis://127.0.0.1:6379/orders?group=billing}), the producer and consumer
+ * policies, an optional broker-side backlog limit, timeouts, and native client settings passed
+ * through untouched so that no knob of the client is out of reach.
+ *
+ * <p>Immutable and thread-safe; every step returns a new spec and validates its argument at
+ * once, with an {@link IllegalArgumentException} that names the parameter and shows the value.
+ */
+public final class ChannelSpec {
+
+    private final URI uri;
+    private final ProducerPolicy producer;
+    private final ConsumerPolicy consumer;
+    private final BacklogLimit backlog;
+    private final Duration connectTimeout;
+    private final Duration closeTimeout;
+    private final Map<String, String> nativeSettings;
+
+    private ChannelSpec(URI uri, ProducerPolicy producer, ConsumerPolicy consumer, BacklogLimit backlog,
+                        Duration connectTimeout, Duration closeTimeout, Map<String, String> nativeSettings) {
+        this.uri = uri;
+        this.producer = producer;
+        this.consumer = consumer;
+        this.backlog = backlog;
+        this.connectTimeout = connectTimeout;
+        this.closeTimeout = closeTimeout;
+        this.nativeSettings = nativeSettings;
+    }
+
+    /**
+     * @param uri an absolute URI whose scheme picks the adapter ({@code kafka}, {@code amqp},
+     *            {@code amqps}, {@code sqs}, {@code redis}, {@code rediss}, {@code mem})
+     * @throws IllegalArgumentException when it does not parse or has no scheme
+     */
+    public static ChannelSpec of(String uri) {
+        Objects.requireNonNull(uri, "uri");
+        try {
+            return of(new URI(uri));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("uri (" + uri + ") is not a valid URI: " + e.getReason(), e);
+        }
+    }
+
+    /** @see #of(String) */
+    public static ChannelSpec of(URI uri) {
+        Objects.requireNonNull(uri, "uri");
+        if (uri.getScheme() == null) {
+            throw new IllegalArgumentException("uri (" + uri + ") has no scheme; expected e.g. kafka://host:9092/topic");
+        }
+        return new ChannelSpec(uri, ProducerPolicy.defaults(), ConsumerPolicy.defaults(), null,
+                Duration.ofSeconds(10), Duration.ofSeconds(30), Map.of());
+    }
+
+    public ChannelSpec producer(ProducerPolicy producer) {
+        Objects.requireNonNull(producer, "producer");
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+    }
+
+    public ChannelSpec consumer(ConsumerPolicy consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+    }
+
+    public ChannelSpec backlog(BacklogLimit backlog) {
+        Objects.requireNonNull(backlog, "backlog");
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+    }
+
+    /** @param timeout how long opening the channel may take before it fails; positive */
+    public ChannelSpec connectTimeout(Duration timeout) {
+        Validation.positive("connectTimeout", timeout);
+        return new ChannelSpec(uri, producer, consumer, backlog, timeout, closeTimeout, nativeSettings);
+    }
+
+    /** @param timeout how long {@code close()} waits for buffered sends and running handlers; not negative */
+    public ChannelSpec closeTimeout(Duration timeout) {
+        Validation.notNegative("closeTimeout", timeout);
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, timeout, nativeSettings);
+    }
+
+    /** Passes one setting to the native client unchanged (e.g. {@code linger.ms} for Kafka). */
+    public ChannelSpec nativeSetting(String name, String value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("nativeSetting name (\"" + name + "\") must not be blank");
+        }
+        Map<String, String> copy = new LinkedHashMap<>(nativeSettings);
+        copy.put(name, value);
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout,
+                Collections.unmodifiableMap(copy));
+    }
+
+    public URI uri() {
+        return uri;
+    }
+
+    /** @return the URI's scheme in lower case */
+    public String scheme() {
+        return uri.getScheme().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * @return the destination named by the URI's path without its leading slash (topic, queue,
+     *     stream), or empty when the path names none
+     */
+    public Optional<String> destination() {
+        String path = uri.getPath();
+        if (path == null || path.isEmpty() || path.equals("/")) {
+            return Optional.empty();
+        }
+        return Optional.of(path.startsWith("/") ? path.substring(1) : path);
+    }
+
+    /** @return the value of one query parameter of the URI ({@code ?group=billing}), if present */
+    public Optional<String> queryParameter(String name) {
+        String query = uri.getQuery();
+        if (query == null) {
+            return Optional.empty();
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (key.equals(name)) {
+                return Optional.of(eq < 0 ? "" : pair.substring(eq + 1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    public ProducerPolicy producer() {
+        return producer;
+    }
+
+    public ConsumerPolicy consumer() {
+        return consumer;
+    }
+
+    public Optional<BacklogLimit> backlog() {
+        return Optional.ofNullable(backlog);
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /** @return the native client settings, unmodifiable */
+    public Map<String, String> nativeSettings() {
+        return nativeSettings;
+    }
+
+    @Override
+    public String toString() {
+        return "ChannelSpec[" + redactedUri() + ", " + producer + ", " + consumer
+                + (backlog == null ? "" : ", " + backlog) + "]";
+    }
+
+    /** @return the URI with any password replaced by {@code ***}, for messages and logs */
+    public String redactedUri() {
+        String info = uri.getRawUserInfo();
+        if (info == null || !info.contains(":")) {
+            return uri.toString();
+        }
+        return uri.toString().replace(info, info.substring(0, info.indexOf(':')) + ":***");
+    }
+}

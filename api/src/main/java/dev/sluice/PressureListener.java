@@ -1,0 +1,35 @@
+package dev.sluice;
+
+import dev.sluice.flow.DropReason;
+import dev.sluice.flow.PressureLevel;
+
+/**
+ * Typed pressure events of a channel. Every method has an empty default, so a listener
+ * implements only what it needs. Called on the thread that caused the event; must be
+ * thread-safe and quick. An exception a listener throws is caught and does not reach the channel.
+ */
+public interface PressureListener {
+
+    /** The producer buffer moved between levels. */
+    default void onLevelChanged(PressureLevel from, PressureLevel to) {
+    }
+
+    /** The broker signalled pressure; {@code reason} is the broker's own words where it gives them. */
+    default void onBrokerBlocked(String reason) {
+    }
+
+    default void onBrokerUnblocked() {
+    }
+
+    /** A consumer of the group took the reason. */
+    default void onPaused(String group, PauseReason reason) {
+    }
+
+    /** A consumer of the group released the reason. */
+    default void onResumed(String group, PauseReason reason) {
+    }
+
+    /** A message was dropped, by the producer policy or by the broker's backlog limit. */
+    default void onDropped(Message message, DropReason reason) {
+    }
+}

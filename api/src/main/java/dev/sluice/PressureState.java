@@ -1,0 +1,64 @@
+package dev.sluice;
+
+import dev.sluice.flow.PressureLevel;
+import java.util.Set;
+
+/**
+ * A snapshot of a channel's pressure, taken without blocking.
+ *
+ * @param level           the producer buffer's level (NORMAL / SOFT / HARD)
+ * @param buffered        messages in the producer buffer
+ * @param bufferCapacity  the producer buffer's capacity
+ * @param producerInFlight messages sent to the broker and not yet confirmed
+ * @param consumerInFlight deliveries handed out and not yet settled, over all consumers
+ * @param consumerInFlightCap the per-consumer in-flight cap
+ * @param brokerBlocked   whether the broker signalled pressure (alarm, blocked connection, OOM)
+ * @param backlog         the broker's backlog (depth or lag) as last read, or -1 when unknown
+ * @param pausedReasons   the pause reasons held by any consumer of the channel
+ * @param producer        the producer's counters
+ * @param consumer        the consumers' counters
+ */
+public record PressureState(PressureLevel level, int buffered, int bufferCapacity, int producerInFlight,
+                            int consumerInFlight, int consumerInFlightCap, boolean brokerBlocked, long backlog,
+                            Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer) {
+
+    public PressureState {
+        pausedReasons = Set.copyOf(pausedReasons);
+    }
+
+    /**
+     * What became of every message offered to the producer. They reconcile:
+     * {@code offered == confirmed + failed + inFlight + dropped + rejected + buffered}.
+     *
+     * @param offered   every send
+     * @param confirmed confirmed by the broker
+     * @param failed    sent to the broker and refused or failed there
+     * @param inFlight  sent to the broker, awaiting its confirm
+     * @param dropped   dropped by the policy (newest, displaced, random, by priority, shed, unsent at close), each reported
+     * @param rejected  refused before the buffer: rate limited, timed out, too large, refused by {@code fail}
+     * @param buffered  waiting in the buffer
+     */
+    public record ProducerCounters(long offered, long confirmed, long failed, long inFlight, long dropped,
+                                   long rejected, long buffered) {
+        /** @return true when every offered message is accounted for exactly once */
+        public boolean reconciles() {
+            return offered == confirmed + failed + inFlight + dropped + rejected + buffered;
+        }
+    }
+
+    /**
+     * What became of every delivery.
+     *
+     * @param received     deliveries taken from the broker
+     * @param acked        acked
+     * @param nacked       nacked for redelivery
+     * @param deadLettered sent to the dead letter destination after {@code maxAttempts}
+     * @param inFlight     received and not yet settled
+     */
+    public record ConsumerCounters(long received, long acked, long nacked, long deadLettered, long inFlight) {
+        /** @return true when {@code received == acked + nacked + deadLettered + inFlight} */
+        public boolean reconciles() {
+            return received == acked + nacked + deadLettered + inFlight;
+        }
+    }
+}

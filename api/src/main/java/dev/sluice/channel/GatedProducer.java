@@ -1,0 +1,310 @@
+package dev.sluice.channel;
+
+import dev.sluice.Message;
+import dev.sluice.MessageProducer;
+import dev.sluice.PressureState;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.SendResult;
+import dev.sluice.flow.BoundedBuffer;
+import dev.sluice.flow.DropReason;
+import dev.sluice.flow.LayeredGate;
+import dev.sluice.flow.Offer;
+import dev.sluice.flow.OverflowStrategy;
+import dev.sluice.flow.PressureLevel;
+import dev.sluice.flow.RateLimiter;
+import dev.sluice.flow.Ticker;
+import dev.sluice.spi.BrokerSender;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The producer side of a channel: the layered gate (rate limit, shedding, bounded buffer), and
+ * one sender thread that takes from the buffer while fewer than {@code maxInFlight} sends are
+ * unconfirmed and the broker is not blocked. Because the sender stops taking when the broker
+ * pushes back, the buffer fills and the overflow policy applies: the application sees the
+ * broker's pressure as the policy it chose.
+ */
+final class GatedProducer implements MessageProducer {
+
+    /** A message in the buffer, with the stage of the {@code sendAsync} call that offered it. */
+    private record Envelope(Message message, CompletableFuture<SendResult> confirmation) {
+        void complete(SendResult result) {
+            if (confirmation != null) {
+                confirmation.complete(result);
+            }
+        }
+    }
+
+    private final ProducerPolicy policy;
+    private final BrokerSender sender;
+    private final ListenerSet listeners;
+    private final BoundedBuffer<Envelope> buffer;
+    private final LayeredGate<Envelope> gate;
+    private final RateLimiter rateLimiter;
+    private final Semaphore sendPermits;
+    private final Thread sendThread;
+
+    private final AtomicLong tooLarge = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong confirmed = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong unsentAtClose = new AtomicLong();
+
+    /** Guards the blocked flag and wakes the send thread and flush callers. */
+    private final ReentrantLock stateLock = new ReentrantLock();
+    private final Condition stateChanged = stateLock.newCondition();
+    private boolean brokerBlocked;
+    private volatile boolean closed;
+
+    GatedProducer(String name, ProducerPolicy policy, BrokerSender sender, ListenerSet listeners, Ticker ticker) {
+        this.policy = policy;
+        this.sender = sender;
+        this.listeners = listeners;
+        OverflowStrategy strategy = policy.overflow().strategy();
+        BoundedBuffer.Builder<Envelope> b = BoundedBuffer.<Envelope>builder(policy.capacity())
+                .overflow(strategy)
+                .softLimit(policy.softLimit())
+                .lowWatermark(policy.lowWatermark())
+                .ticker(ticker)
+                .onDrop(this::onDrop)
+                .onLevelChange((from, to) -> listeners.fire(l -> l.onLevelChanged(from, to)));
+        if (strategy == OverflowStrategy.DROP_LOWEST_PRIORITY) {
+            b.prioritizedBy(e -> e.message().priority());
+        }
+        this.buffer = b.build();
+        this.rateLimiter = policy.rateLimit().map(r -> r.newLimiter(ticker)).orElse(null);
+        LayeredGate.Builder<Envelope> g = LayeredGate.builder(buffer).priority(e -> e.message().priority());
+        if (rateLimiter != null) {
+            g.rateLimiter(rateLimiter).bypassRateLimitAtOrAbove(policy.bypassRateLimitAtOrAbove());
+        }
+        if (policy.shedBelowPriority() != Integer.MIN_VALUE) {
+            g.shedBelowPriorityUnderPressure(policy.shedBelowPriority(), this::onDrop);
+        }
+        this.gate = g.build();
+        this.sendPermits = new Semaphore(policy.maxInFlight());
+        this.sendThread = new Thread(this::sendLoop, "sluice-send-" + name);
+        this.sendThread.setDaemon(true);
+        this.sendThread.start();
+    }
+
+    @Override
+    public SendResult send(Message message) {
+        return offer(message, null);
+    }
+
+    @Override
+    public CompletionStage<SendResult> sendAsync(Message message) {
+        CompletableFuture<SendResult> confirmation = new CompletableFuture<>();
+        SendResult gateResult = offer(message, confirmation);
+        if (!gateResult.isAccepted()) {
+            confirmation.complete(gateResult);
+        }
+        return confirmation;
+    }
+
+    private SendResult offer(Message message, CompletableFuture<SendResult> confirmation) {
+        Objects.requireNonNull(message, "message");
+        if (closed) {
+            throw new IllegalStateException("the channel is closed; the message was not sent");
+        }
+        if (message.payload().length > sender.maxPayloadBytes()) {
+            tooLarge.incrementAndGet();
+            return SendResult.TOO_LARGE;
+        }
+        Envelope envelope = new Envelope(message, confirmation);
+        Offer<Envelope> offer;
+        try {
+            offer = policy.overflow().isBlocking()
+                    ? gate.offer(envelope, policy.overflow().maxWait())
+                    : gate.offer(envelope);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return SendResult.failed(e);
+        }
+        switch (offer.status()) {
+            case ACCEPTED:
+                return SendResult.ACCEPTED;
+            case DISPLACED:
+                return SendResult.displaced(offer.displaced().message());
+            case DROPPED:
+            case SHED:
+            case REJECTED:
+                return SendResult.REJECTED;
+            case RATE_LIMITED:
+                return SendResult.rateLimited(Duration.ofNanos(offer.retryAfterNanos()));
+            case TIMED_OUT:
+                return SendResult.TIMED_OUT;
+            case CLOSED:
+                return SendResult.failed(new IllegalStateException("the channel closed while the send waited for room"));
+            default:
+                throw new AssertionError(offer.status());
+        }
+    }
+
+    private void onDrop(Envelope envelope, DropReason reason) {
+        envelope.complete(SendResult.DROPPED);
+        listeners.fire(l -> l.onDropped(envelope.message(), reason));
+    }
+
+    private void sendLoop() {
+        try {
+            while (true) {
+                awaitUnblocked();
+                sendPermits.acquire();
+                Envelope next = buffer.take();
+                if (next == null) {
+                    return; // closed and empty
+                }
+                inFlight.incrementAndGet();
+                CompletionStage<SendResult> stage;
+                try {
+                    stage = sender.send(next.message());
+                } catch (RuntimeException e) {
+                    stage = CompletableFuture.completedFuture(SendResult.failed(e));
+                }
+                stage.whenComplete((result, error) -> onSent(next, result, error));
+            }
+        } catch (InterruptedException e) {
+            // close() gave up waiting: what is still buffered is reported by close().
+        }
+    }
+
+    private void onSent(Envelope envelope, SendResult result, Throwable error) {
+        SendResult outcome = error != null ? SendResult.failed(error) : result;
+        if (outcome.status() == SendResult.Status.ACCEPTED) {
+            confirmed.incrementAndGet();
+        } else {
+            failed.incrementAndGet();
+        }
+        inFlight.decrementAndGet();
+        sendPermits.release();
+        envelope.complete(outcome);
+        signalState();
+    }
+
+    private void awaitUnblocked() throws InterruptedException {
+        stateLock.lockInterruptibly();
+        try {
+            while (brokerBlocked) {
+                stateChanged.await();
+            }
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** The broker signalled pressure (or released it): the send thread holds (or resumes). */
+    void brokerBlocked(boolean blocked) {
+        stateLock.lock();
+        try {
+            brokerBlocked = blocked;
+            stateChanged.signalAll();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private void signalState() {
+        stateLock.lock();
+        try {
+            stateChanged.signalAll();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean flush(Duration timeout) throws InterruptedException {
+        long left = timeout.toNanos();
+        stateLock.lockInterruptibly();
+        try {
+            while (!isDrained()) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = stateChanged.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** @return true when nothing is buffered and everything taken has been confirmed or has failed */
+    private boolean isDrained() {
+        BoundedBuffer.Counters c = buffer.counters();
+        return c.size() == 0 && c.taken() == confirmed.get() + failed.get() + unsentAtClose.get();
+    }
+
+    /**
+     * Stops accepting, lets the send thread empty the buffer for up to {@code timeout}, then
+     * reports what is left as dropped ({@code UNSENT_AT_CLOSE}).
+     */
+    void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        buffer.close();
+        boolean drained;
+        try {
+            drained = flush(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = false;
+        }
+        if (!drained) {
+            sendThread.interrupt();
+        }
+        try {
+            sendThread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Envelope rest : buffer.closeAndDrain()) {
+            unsentAtClose.incrementAndGet();
+            onDrop(rest, DropReason.UNSENT_AT_CLOSE);
+        }
+    }
+
+    PressureLevel level() {
+        return buffer.level();
+    }
+
+    int buffered() {
+        return buffer.size();
+    }
+
+    int capacity() {
+        return buffer.capacity();
+    }
+
+    long inFlight() {
+        return inFlight.get();
+    }
+
+    /** @return how long until the rate limiter admits one more, 0 when it would now or there is none */
+    long rateLimitRetryAfterNanos() {
+        return rateLimiter == null ? 0 : rateLimiter.retryAfterNanos(1);
+    }
+
+    PressureState.ProducerCounters counters() {
+        LayeredGate.Counters g = gate.counters();
+        long tl = tooLarge.get();
+        return new PressureState.ProducerCounters(
+                g.offered() + tl,
+                confirmed.get(),
+                failed.get(),
+                inFlight.get(),
+                g.dropped() + g.shed() + unsentAtClose.get(),
+                g.rejected() + g.rateLimited() + tl,
+                g.size());
+    }
+}

@@ -1,0 +1,42 @@
+package dev.sluice.flow;
+
+import java.time.Duration;
+
+/**
+ * Admits permits at a bounded rate. Implementations are thread-safe and never spin: a wait is
+ * one computed sleep on the {@link Ticker}.
+ */
+public interface RateLimiter {
+
+    /**
+     * Takes {@code permits} if they are available now.
+     *
+     * @return 0 when the permits were taken; otherwise how many nanoseconds from now the same
+     *     request would succeed if nobody else took permits meanwhile (always positive)
+     * @throws IllegalArgumentException if {@code permits} is below 1 or can never be granted at once
+     */
+    long tryAcquireOrDelay(int permits);
+
+    /** @return true when the permits were taken now, false when they are not available */
+    default boolean tryAcquire(int permits) {
+        return tryAcquireOrDelay(permits) == 0;
+    }
+
+    /** @return true when one permit was taken now */
+    default boolean tryAcquire() {
+        return tryAcquire(1);
+    }
+
+    /**
+     * Takes {@code permits}, waiting for them if they come within {@code timeout}. Gives up at
+     * once, without waiting, when they cannot come in time.
+     *
+     * @return true when the permits were taken
+     * @throws InterruptedException if interrupted while waiting; a token bucket gives the
+     *     reserved permits back, a sliding window keeps them counted in their window
+     */
+    boolean acquire(int permits, Duration timeout) throws InterruptedException;
+
+    /** @return how long until {@code permits} would be available, 0 when they are now; takes nothing */
+    long retryAfterNanos(int permits);
+}

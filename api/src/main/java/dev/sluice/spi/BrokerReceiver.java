@@ -1,0 +1,31 @@
+package dev.sluice.spi;
+
+/**
+ * One member of a consumer group on the broker, driven by credit: it never hands out more
+ * deliveries than the credit granted with {@link #request(int)} in total, and it asks the broker
+ * for no more than that (Kafka pauses its partitions, SQS asks for at most the credit, Redis
+ * uses it as {@code COUNT}, RabbitMQ sets the prefetch to the in-flight cap).
+ *
+ * <p>The channel grants credit up to the in-flight cap and gives one back per settled delivery.
+ * Thread-safe: {@code request}, {@code pause} and {@code resume} may be called from any thread.
+ */
+public interface BrokerReceiver extends AutoCloseable {
+
+    /** Starts fetching. Called once, before any other method. */
+    void start(DeliverySink sink);
+
+    /** Grants {@code n} more deliveries. */
+    void request(int n);
+
+    /** Stops fetching from the broker (natively, where it can) until {@link #resume()}. */
+    void pause();
+
+    void resume();
+
+    /**
+     * Stops fetching and leaves every unsettled delivery to the broker for redelivery. Waits for
+     * its own fetch thread to stop. Idempotent.
+     */
+    @Override
+    void close();
+}
