@@ -90,6 +90,17 @@ public final class BacklogLimit {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof BacklogLimit b && maxLength == b.maxLength && whenFull == b.whenFull && exact == b.exact
+                && java.util.Objects.equals(maxAge, b.maxAge);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(maxLength, whenFull, exact, maxAge);
+    }
+
+    @Override
     public String toString() {
         return "BacklogLimit[" + (maxLength == 0 ? "" : "maxLength=" + maxLength + (exact ? " exact" : "") + ", " + whenFull)
                 + (maxAge == null ? "" : (maxLength == 0 ? "" : ", ") + "maxAge=" + maxAge) + "]";

@@ -274,7 +274,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             int index = key == null
                     ? Math.floorMod(roundRobin.getAndIncrement(), workers.length)
                     : Math.floorMod(key.hashCode(), workers.length);
-            workers[index].execute(() -> runHandler(h));
+            workers[index].execute(new HandlerTask(h));
         } else {
             try {
                 subscriber.onNext(h);
@@ -286,18 +286,28 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         }
     }
 
-    private void runHandler(Handle h) {
-        try {
-            if (rateLimiter != null) {
-                rateLimiter.acquire(1, Duration.ofDays(365));
+    /** One handler call; a task that never ran is given back to the broker at close. */
+    private final class HandlerTask implements Runnable {
+        private final Handle handle;
+
+        HandlerTask(Handle handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (rateLimiter != null) {
+                    rateLimiter.acquire(1, Duration.ofDays(365));
+                }
+                handler.handle(handle);
+                handle.ack();
+            } catch (InterruptedException e) {
+                // close() gave up on this handler: give the message back, do not count a failure.
+                handle.release();
+            } catch (Throwable t) {
+                handle.nack();
             }
-            handler.handle(h);
-            h.ack();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            h.nack();
-        } catch (Throwable t) {
-            h.nack();
         }
     }
 
@@ -399,7 +409,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         }
         if (workers != null) {
             for (ExecutorService w : workers) {
-                w.shutdownNow();
+                // Handlers still running past the close timeout are interrupted; tasks that never
+                // started go back to the broker.
+                for (Runnable neverRan : w.shutdownNow()) {
+                    ((HandlerTask) neverRan).handle.release();
+                }
             }
         }
         receiver.close();

@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The producer side of a channel: the layered gate (rate limit, shedding, bounded buffer), and
  * one sender thread that takes from the buffer while fewer than {@code maxInFlight} sends are
- * unconfirmed and the broker is not blocked. Because the sender stops taking when the broker
+ * unconfirmed and the broker is not blocked (the buffer's hand-out is suspended meanwhile). Because the sender stops taking when the broker
  * pushes back, the buffer fills and the overflow policy applies: the application sees the
  * broker's pressure as the policy it chose.
  */
@@ -57,10 +57,9 @@ final class GatedProducer implements MessageProducer {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong unsentAtClose = new AtomicLong();
 
-    /** Guards the blocked flag and wakes the send thread and flush callers. */
+    /** Wakes flush callers when a send completes. */
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
-    private boolean brokerBlocked;
     private volatile boolean closed;
 
     GatedProducer(String name, ProducerPolicy policy, BrokerSender sender, ListenerSet listeners, Ticker ticker) {
@@ -156,7 +155,6 @@ final class GatedProducer implements MessageProducer {
     private void sendLoop() {
         try {
             while (true) {
-                awaitUnblocked();
                 sendPermits.acquire();
                 Envelope next = buffer.take();
                 if (next == null) {
@@ -189,25 +187,12 @@ final class GatedProducer implements MessageProducer {
         signalState();
     }
 
-    private void awaitUnblocked() throws InterruptedException {
-        stateLock.lockInterruptibly();
-        try {
-            while (brokerBlocked) {
-                stateChanged.await();
-            }
-        } finally {
-            stateLock.unlock();
-        }
-    }
-
     /** The broker signalled pressure (or released it): the send thread holds (or resumes). */
     void brokerBlocked(boolean blocked) {
-        stateLock.lock();
-        try {
-            brokerBlocked = blocked;
-            stateChanged.signalAll();
-        } finally {
-            stateLock.unlock();
+        if (blocked) {
+            buffer.suspendHandOut();
+        } else {
+            buffer.resumeHandOut();
         }
     }
 

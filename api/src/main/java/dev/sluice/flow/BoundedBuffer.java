@@ -62,6 +62,7 @@ public final class BoundedBuffer<E> {
 
     private PressureLevel level = PressureLevel.NORMAL;
     private boolean closed;
+    private boolean handOutSuspended;
     private long offered;
     private long taken;
     private long dropped;
@@ -257,11 +258,11 @@ public final class BoundedBuffer<E> {
         return Offer.of(Offer.Status.CLOSED);
     }
 
-    /** @return the next element, or null when empty; never waits */
+    /** @return the next element, or null when empty or hand-out is suspended; never waits */
     public E poll() {
         lock.lock();
         try {
-            return takeOne();
+            return handOutSuspended ? null : takeOne();
         } finally {
             lock.unlock();
         }
@@ -278,7 +279,7 @@ public final class BoundedBuffer<E> {
         lock.lockInterruptibly();
         try {
             E e;
-            while ((e = takeOne()) == null) {
+            while (handOutSuspended || (e = takeOne()) == null) {
                 if (closed || left <= 0) {
                     return null;
                 }
@@ -293,14 +294,15 @@ public final class BoundedBuffer<E> {
     /**
      * Takes the next element, waiting as long as needed.
      *
-     * @return the element, or null once the buffer is closed and empty
+     * @return the element, or null once the buffer is closed and empty (or closed while hand-out
+     *     is suspended)
      * @throws InterruptedException if interrupted while waiting
      */
     public E take() throws InterruptedException {
         lock.lockInterruptibly();
         try {
             E e;
-            while ((e = takeOne()) == null) {
+            while (handOutSuspended || (e = takeOne()) == null) {
                 if (closed) {
                     return null;
                 }
@@ -323,7 +325,7 @@ public final class BoundedBuffer<E> {
         try {
             int n = 0;
             E e;
-            while (n < max && (e = takeOne()) != null) {
+            while (n < max && !handOutSuspended && (e = takeOne()) != null) {
                 target.add(e);
                 n++;
             }
@@ -338,6 +340,31 @@ public final class BoundedBuffer<E> {
         lock.lock();
         try {
             return store.peek();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops handing elements out: {@code poll} answers null and {@code take} waits, while offers
+     * go on filling the buffer and its overflow strategy applies. For a consumer that must not
+     * take now (its downstream signalled pressure) without losing its place. Idempotent.
+     */
+    public void suspendHandOut() {
+        lock.lock();
+        try {
+            handOutSuspended = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands elements out again and wakes waiting takers. Idempotent. */
+    public void resumeHandOut() {
+        lock.lock();
+        try {
+            handOutSuspended = false;
+            notEmpty.signalAll();
         } finally {
             lock.unlock();
         }

@@ -245,7 +245,7 @@ class BoundedBufferTest {
         @DisplayName("drop oldest keeps the last arrivals, in order, and reports the evicted ones")
         void dropOldest() {
             BoundedBuffer<Item> buffer = BoundedBuffer.dropping(3, OverflowStrategy.DROP_OLDEST, (e, r) -> {
-                dropped.add(((Item) e).name());
+                dropped.add(e.name());
                 reasons.add(r);
             });
             List<Offer.Status> statuses = new ArrayList<>();
@@ -319,7 +319,7 @@ class BoundedBufferTest {
         @DisplayName("when full drops the lowest priority first, the newest of it, and the offered one if it is lowest")
         void dropsLowestPriority() {
             List<String> dropped = new ArrayList<>();
-            BoundedBuffer<Item> buffer = BoundedBuffer.priority(3, Item::priority, (e, r) -> dropped.add(((Item) e).name()));
+            BoundedBuffer<Item> buffer = BoundedBuffer.priority(3, Item::priority, (e, r) -> dropped.add(e.name()));
             buffer.offer(new Item("low-a", 1));
             buffer.offer(new Item("low-b", 1));
             buffer.offer(new Item("mid", 5));
