@@ -32,4 +32,8 @@ public interface PressureListener {
     /** A message was dropped, by the producer policy or by the broker's backlog limit. */
     default void onDropped(Message message, DropReason reason) {
     }
+
+    /** The broker dropped {@code count} messages it could not show one by one (backlog trimming). */
+    default void onDroppedByBroker(long count, DropReason reason) {
+    }
 }

@@ -14,13 +14,14 @@ import java.util.Set;
  * @param consumerInFlightCap the per-consumer in-flight cap
  * @param brokerBlocked   whether the broker signalled pressure (alarm, blocked connection, OOM)
  * @param backlog         the broker's backlog (depth or lag) as last read, or -1 when unknown
+ * @param brokerDropped   messages the broker dropped for its backlog limit (trimmed, refused, expired), as reported to the channel
  * @param pausedReasons   the pause reasons held by any consumer of the channel
  * @param producer        the producer's counters
  * @param consumer        the consumers' counters
  */
 public record PressureState(PressureLevel level, int buffered, int bufferCapacity, int producerInFlight,
                             int consumerInFlight, int consumerInFlightCap, boolean brokerBlocked, long backlog,
-                            Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer) {
+                            long brokerDropped, Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer) {
 
     public PressureState {
         pausedReasons = Set.copyOf(pausedReasons);

@@ -22,7 +22,12 @@ import java.util.Optional;
  *       behind that.
  * </ol>
  *
- * <p>Defaults: capacity 10 000, no soft limit, {@code block(30 s)}, 1 000 in flight, no rate limit.
+ * <p>A send that fails at the broker or on the connection is sent again up to
+ * {@link #sendRetries(int) sendRetries} times, so that a connection cut loses nothing; one that
+ * still fails is counted as failed and reported to the listeners.
+ *
+ * <p>Defaults: capacity 10 000, no soft limit, {@code block(30 s)}, 1 000 in flight, no rate
+ * limit, 10 send retries.
  */
 public final class ProducerPolicy {
 
@@ -34,9 +39,10 @@ public final class ProducerPolicy {
     private final int maxInFlight;
     private final int bypassAtOrAbove;
     private final int shedBelow;
+    private final int sendRetries;
 
     private ProducerPolicy(int capacity, int softLimit, int lowWatermark, Overflow overflow, RateLimit rateLimit,
-                           int maxInFlight, int bypassAtOrAbove, int shedBelow) {
+                           int maxInFlight, int bypassAtOrAbove, int shedBelow, int sendRetries) {
         this.capacity = capacity;
         this.softLimit = softLimit;
         this.lowWatermark = lowWatermark;
@@ -45,12 +51,13 @@ public final class ProducerPolicy {
         this.maxInFlight = maxInFlight;
         this.bypassAtOrAbove = bypassAtOrAbove;
         this.shedBelow = shedBelow;
+        this.sendRetries = sendRetries;
     }
 
     /** A buffer of {@code capacity} messages with the default settings. */
     public static ProducerPolicy buffer(int capacity) {
         return new ProducerPolicy(Validation.atLeast("capacity", capacity, 1), 0, -1,
-                Overflow.block(Duration.ofSeconds(30)), null, 1_000, Integer.MAX_VALUE, Integer.MIN_VALUE);
+                Overflow.block(Duration.ofSeconds(30)), null, 1_000, Integer.MAX_VALUE, Integer.MIN_VALUE, 10);
     }
 
     public static ProducerPolicy defaults() {
@@ -66,7 +73,7 @@ public final class ProducerPolicy {
         if (lowWatermark >= softLimit) {
             throw new IllegalArgumentException("softLimit (" + softLimit + ") must exceed lowWatermark (" + lowWatermark + ")");
         }
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, sendRetries);
     }
 
     /** @param lowWatermark the buffered count at which pressure returns to NORMAL; below the soft limit */
@@ -77,41 +84,57 @@ public final class ProducerPolicy {
         if (lowWatermark >= softLimit()) {
             throw new IllegalArgumentException("lowWatermark (" + lowWatermark + ") must be below softLimit (" + softLimit() + ")");
         }
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, sendRetries);
     }
 
     public ProducerPolicy onOverflow(Overflow overflow) {
         Objects.requireNonNull(overflow, "overflow");
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, sendRetries);
     }
 
     public ProducerPolicy rateLimit(RateLimit rateLimit) {
         Objects.requireNonNull(rateLimit, "rateLimit");
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, sendRetries);
     }
 
     /** @param maxInFlight messages sent to the broker and not yet confirmed; at least 1 */
     public ProducerPolicy maxInFlight(int maxInFlight) {
         Validation.atLeast("maxInFlight", maxInFlight, 1);
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, sendRetries);
     }
 
     /** @param priority messages at or above it skip the rate limit (0–255) */
     public ProducerPolicy bypassRateLimitAtOrAbove(int priority) {
         checkPriority("bypassRateLimitAtOrAbove", priority);
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, priority, shedBelow);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, priority, shedBelow, sendRetries);
     }
 
     /** @param priority messages below it are dropped while the buffer is at or above its soft limit (0–255) */
     public ProducerPolicy shedBelowPriority(int priority) {
         checkPriority("shedBelowPriority", priority);
-        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, priority);
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, priority, sendRetries);
+    }
+
+    /**
+     * @param retries how many times a send that failed at the broker or on the connection (not a
+     *     refusal: {@code REJECTED} and {@code TOO_LARGE} are final) is sent again, with a backoff
+     *     from 100 ms doubling up to 5 s, before it is reported as failed; 0 to never retry
+     */
+    public ProducerPolicy sendRetries(int retries) {
+        if (retries < 0) {
+            throw new IllegalArgumentException("sendRetries (" + retries + ") must not be negative");
+        }
+        return new ProducerPolicy(capacity, softLimit, lowWatermark, overflow, rateLimit, maxInFlight, bypassAtOrAbove, shedBelow, retries);
     }
 
     private static void checkPriority(String name, int priority) {
         if (priority < 0 || priority > Message.MAX_PRIORITY) {
             throw new IllegalArgumentException(name + " (" + priority + ") must be between 0 and " + Message.MAX_PRIORITY);
         }
+    }
+
+    public int sendRetries() {
+        return sendRetries;
     }
 
     public int capacity() {

@@ -114,7 +114,7 @@ public final class GatedChannel implements BackpressureChannel {
             paused.addAll(c.pausedReasons());
         }
         return new PressureState(producer.level(), producer.buffered(), producer.capacity(), (int) producer.inFlight(),
-                inFlight, spec.consumer().maxInFlight(), events.isBlocked(), session.backlog(), paused,
+                inFlight, spec.consumer().maxInFlight(), events.isBlocked(), session.backlog(), events.brokerDropped(), paused,
                 producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, dead, inFlight));
     }
 
@@ -201,6 +201,11 @@ public final class GatedChannel implements BackpressureChannel {
         private final ListenerSet listeners;
         private volatile GatedProducer producer;
         private volatile String blockedReason;
+        private final java.util.concurrent.atomic.AtomicLong brokerDropped = new java.util.concurrent.atomic.AtomicLong();
+
+        long brokerDropped() {
+            return brokerDropped.get();
+        }
 
         Events(ListenerSet listeners) {
             this.listeners = listeners;
@@ -244,7 +249,14 @@ public final class GatedChannel implements BackpressureChannel {
 
         @Override
         public void dropped(Message message, DropReason reason) {
+            brokerDropped.incrementAndGet();
             listeners.fire(l -> l.onDropped(message, reason));
+        }
+
+        @Override
+        public void dropped(long count, DropReason reason) {
+            brokerDropped.addAndGet(count);
+            listeners.fire(l -> l.onDroppedByBroker(count, reason));
         }
     }
 }

@@ -61,6 +61,11 @@ final class GatedProducer implements MessageProducer {
     private final ReentrantLock stateLock = new ReentrantLock();
     private final Condition stateChanged = stateLock.newCondition();
     private volatile boolean closed;
+    /** Set when close() gave up: failed sends are no longer retried. */
+    private volatile boolean retriesStopped;
+
+    private static final long FIRST_BACKOFF_MILLIS = 100;
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     GatedProducer(String name, ProducerPolicy policy, BrokerSender sender, ListenerSet listeners, Ticker ticker) {
         this.policy = policy;
@@ -161,25 +166,37 @@ final class GatedProducer implements MessageProducer {
                     return; // closed and empty
                 }
                 inFlight.incrementAndGet();
-                CompletionStage<SendResult> stage;
-                try {
-                    stage = sender.send(next.message());
-                } catch (RuntimeException e) {
-                    stage = CompletableFuture.completedFuture(SendResult.failed(e));
-                }
-                stage.whenComplete((result, error) -> onSent(next, result, error));
+                transmit(next, 0);
             }
         } catch (InterruptedException e) {
             // close() gave up waiting: what is still buffered is reported by close().
         }
     }
 
-    private void onSent(Envelope envelope, SendResult result, Throwable error) {
-        SendResult outcome = error != null ? SendResult.failed(error) : result;
+    /** Hands one message to the broker; the send permit stays taken until its final outcome. */
+    private void transmit(Envelope envelope, int retry) {
+        CompletionStage<SendResult> stage;
+        try {
+            stage = sender.send(envelope.message());
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.completedFuture(SendResult.failed(e));
+        }
+        stage.whenComplete((result, error) -> onSent(envelope, retry, error != null ? SendResult.failed(error) : result));
+    }
+
+    private void onSent(Envelope envelope, int retry, SendResult outcome) {
+        if (outcome.status() == SendResult.Status.FAILED && retry < policy.sendRetries() && !retriesStopped) {
+            long backoff = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(retry, 16));
+            CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS).execute(() -> transmit(envelope, retry + 1));
+            return;
+        }
         if (outcome.status() == SendResult.Status.ACCEPTED) {
             confirmed.incrementAndGet();
         } else {
             failed.incrementAndGet();
+            if (outcome.status() == SendResult.Status.FAILED) {
+                listeners.fire(l -> l.onDropped(envelope.message(), DropReason.SEND_FAILED));
+            }
         }
         inFlight.decrementAndGet();
         sendPermits.release();
@@ -246,6 +263,7 @@ final class GatedProducer implements MessageProducer {
             drained = false;
         }
         if (!drained) {
+            retriesStopped = true;
             sendThread.interrupt();
         }
         try {

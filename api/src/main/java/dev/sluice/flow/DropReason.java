@@ -12,6 +12,8 @@ public enum DropReason {
     OVERFLOW_PRIORITY,
     /** A low-priority element was shed because the buffer was above its soft limit. */
     SHED_AT_SOFT_LIMIT,
+    /** The broker or the connection failed the send, and every retry failed too. */
+    SEND_FAILED,
     /** Still buffered when the channel closed and its close timeout ran out. */
     UNSENT_AT_CLOSE,
     /** The broker trimmed the message to keep the backlog under its maximum length. */

@@ -111,31 +111,35 @@ final class Destination {
      * @return false when the limit refused it (reject-newest)
      */
     boolean append(Message message, BiConsumer<Message, DropReason> onDrop) {
-        List<Message> trimmed = new ArrayList<>();
+        Map<Long, Message> trimmed = new LinkedHashMap<>(); // one report per message, however many groups trimmed it
+        List<Message> expired = new ArrayList<>();
+        boolean accepted = true;
         lock.lock();
         try {
             long now = ticker.nanoTime();
-            expire(now, trimmed);
+            expire(now, expired);
             if (limit != null && limit.maxLength().isPresent()
                     && limit.whenFull() == BacklogLimit.WhenFull.REJECT_NEWEST && maxReady() >= limit.maxLength().getAsLong()) {
-                return false;
-            }
-            Entry entry = new Entry(nextId++, message, now);
-            if (groups.isEmpty()) {
-                beforeAnyGroup.addLast(entry);
-                trim(beforeAnyGroup, trimmed);
+                accepted = false;
             } else {
-                for (Group g : groups.values()) {
-                    g.ready.addLast(copyOf(entry));
-                    trim(g.ready, trimmed);
+                Entry entry = new Entry(nextId++, message, now);
+                if (groups.isEmpty()) {
+                    beforeAnyGroup.addLast(entry);
+                    trim(beforeAnyGroup, trimmed);
+                } else {
+                    for (Group g : groups.values()) {
+                        g.ready.addLast(copyOf(entry));
+                        trim(g.ready, trimmed);
+                    }
                 }
+                changed.signalAll();
             }
-            changed.signalAll();
         } finally {
             lock.unlock();
         }
-        trimmed.forEach(m -> onDrop.accept(m, DropReason.BACKLOG_TRIMMED));
-        return true;
+        expired.forEach(m -> onDrop.accept(m, DropReason.BACKLOG_EXPIRED));
+        trimmed.values().forEach(m -> onDrop.accept(m, DropReason.BACKLOG_TRIMMED));
+        return accepted;
     }
 
     private static Entry copyOf(Entry e) {
@@ -143,13 +147,14 @@ final class Destination {
     }
 
     /** Lock held. Drop-oldest trimming of one ready queue. */
-    private void trim(ArrayDeque<Entry> queue, List<Message> trimmed) {
+    private void trim(ArrayDeque<Entry> queue, Map<Long, Message> trimmed) {
         if (limit == null || limit.maxLength().isEmpty() || limit.whenFull() != BacklogLimit.WhenFull.DROP_OLDEST) {
             return;
         }
         long max = limit.maxLength().getAsLong();
         while (queue.size() > max) {
-            trimmed.add(queue.pollFirst().message);
+            Entry e = queue.pollFirst();
+            trimmed.put(e.id, e.message);
         }
     }
 

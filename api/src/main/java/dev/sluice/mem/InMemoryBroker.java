@@ -1,6 +1,9 @@
 package dev.sluice.mem;
 
+import dev.sluice.Message;
+import dev.sluice.flow.DropReason;
 import dev.sluice.flow.Ticker;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -104,6 +107,17 @@ public final class InMemoryBroker {
         releaseHeld();
     }
 
+    /**
+     * Drops every connection, as a network cut or a broker restart does: sends waiting for a
+     * confirm fail, and every delivered but unacked message goes back to its group for
+     * redelivery. The channels recover at once, as clients with automatic recovery do; an ack
+     * that arrives for a message given back this way is ignored, so that message is delivered
+     * again (at-least-once).
+     */
+    public void cutConnections() {
+        sessions.forEach(MemSession::cut);
+    }
+
     /** @return true while sends are held (blocked or stalled) */
     boolean holdsSends() {
         synchronized (faultLock) {
@@ -127,11 +141,14 @@ public final class InMemoryBroker {
         if (d == null) {
             return 0;
         }
+        List<Message> expired = new ArrayList<>();
         d.lock.lock();
         try {
+            d.expire(ticker.nanoTime(), expired);
             return d.ready(group);
         } finally {
             d.lock.unlock();
+            reportDrops(destination, expired, DropReason.BACKLOG_EXPIRED);
         }
     }
 
@@ -155,12 +172,14 @@ public final class InMemoryBroker {
         if (d == null) {
             return 0;
         }
+        List<Message> expired = new ArrayList<>();
         d.lock.lock();
         try {
-            d.expire(ticker.nanoTime(), new java.util.ArrayList<>());
+            d.expire(ticker.nanoTime(), expired);
             return d.maxReady();
         } finally {
             d.lock.unlock();
+            reportDrops(destination, expired, DropReason.BACKLOG_EXPIRED);
         }
     }
 
@@ -181,9 +200,15 @@ public final class InMemoryBroker {
         sessions.remove(session);
     }
 
-    /** Lets a session tell the broker's other channels about broker-side drops. */
-    List<MemSession> sessions() {
-        return sessions;
+    /** A broker-side drop is news for every channel on the destination. */
+    void reportDrops(String destination, List<Message> messages, DropReason reason) {
+        for (Message m : messages) {
+            for (MemSession s : sessions) {
+                if (s.destinationName().equals(destination)) {
+                    s.events().dropped(m, reason);
+                }
+            }
+        }
     }
 
     @Override

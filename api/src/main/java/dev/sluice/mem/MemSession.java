@@ -92,13 +92,8 @@ final class MemSession implements BrokerSession, BrokerSender {
         return SendResult.REJECTED;
     }
 
-    /** A broker-side drop is news for every channel on the destination. */
     private void reportDrop(Message message, DropReason reason) {
-        for (MemSession s : broker.sessions()) {
-            if (s.destinationName().equals(destination.name)) {
-                s.events.dropped(message, reason);
-            }
-        }
+        broker.reportDrops(destination.name, List.of(message), reason);
     }
 
     /** Stores and confirms the held sends, in order, unless the broker holds them again. */
@@ -161,6 +156,21 @@ final class MemSession implements BrokerSession, BrokerSender {
         return CAPABILITIES;
     }
 
+    /** The connection dropped: fails the held sends, gives every receiver's unacked entries back. */
+    void cut() {
+        failHeldSends(new java.io.IOException("connection reset (InMemoryBroker.cutConnections)"));
+        receivers.forEach(MemReceiver::releasePending);
+    }
+
+    private void failHeldSends(Throwable cause) {
+        List<HeldSend> failed;
+        synchronized (held) {
+            failed = new ArrayList<>(held);
+            held.clear();
+        }
+        failed.forEach(h -> h.result.complete(SendResult.failed(cause)));
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -169,13 +179,7 @@ final class MemSession implements BrokerSession, BrokerSender {
         closed = true;
         receivers.forEach(MemReceiver::close);
         broker.detach(this);
-        List<HeldSend> failed;
-        synchronized (held) {
-            failed = new ArrayList<>(held);
-            held.clear();
-        }
-        failed.forEach(h -> h.result.complete(SendResult.failed(
-                new IllegalStateException("the connection closed before the broker confirmed"))));
+        failHeldSends(new IllegalStateException("the connection closed before the broker confirmed"));
     }
 
     /** One member of a group: a fetch thread that takes entries while it has credit and is not paused. */
@@ -223,7 +227,7 @@ final class MemSession implements BrokerSession, BrokerSender {
                         expired.clear();
                         destination.lock.unlock();
                         try {
-                            report.forEach(msg -> reportDrop(msg, DropReason.BACKLOG_EXPIRED));
+                            broker.reportDrops(destination.name, report, DropReason.BACKLOG_EXPIRED);
                         } finally {
                             destination.lock.lock();
                         }
@@ -254,6 +258,15 @@ final class MemSession implements BrokerSession, BrokerSender {
                 }
             } finally {
                 destination.releaseAll(g, consumer, destination.ticker().nanoTime());
+                destination.lock.unlock();
+            }
+        }
+
+        void releasePending() {
+            destination.lock.lock();
+            try {
+                destination.releaseAll(destination.group(group), consumer, destination.ticker().nanoTime());
+            } finally {
                 destination.lock.unlock();
             }
         }

@@ -14,4 +14,10 @@ public interface BrokerEvents {
 
     /** The broker dropped a message for its backlog limit (trimmed, refused, expired). */
     void dropped(Message message, DropReason reason);
+
+    /**
+     * The broker dropped {@code count} messages the adapter cannot show (Redis reports how many
+     * entries {@code XTRIM} removed, not which).
+     */
+    void dropped(long count, DropReason reason);
 }

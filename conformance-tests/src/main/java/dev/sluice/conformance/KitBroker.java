@@ -1,0 +1,66 @@
+package dev.sluice.conformance;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ChannelSpec;
+import dev.sluice.Sluice;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What an adapter's run of the kit supplies: a broker to open channels on, a probe that reads
+ * the broker's own figures, and the faults it can inject. Every method but the first three has
+ * a default, so a subclass of {@link BrokerCompatibilityKit} stays small.
+ */
+public interface KitBroker {
+
+    /** @return a short name for reports ({@code "redis"}) */
+    String name();
+
+    /**
+     * @param destination a fresh name the kit made for one test
+     * @return the URI of that destination on this broker
+     */
+    String uri(String destination);
+
+    /** @return reads figures from the broker itself */
+    BrokerProbe probe();
+
+    /** @return the faults {@link #inject(Fault)} can cause on this broker */
+    default Set<Fault> faults() {
+        return Set.of();
+    }
+
+    /** @return why a fault this broker does not offer cannot be caused here, for the skip message */
+    default String whyNot(Fault fault) {
+        return name() + " offers no " + fault + " fault in this kit run";
+    }
+
+    /** Causes the fault; it lasts until {@link #heal(Fault)}. */
+    default void inject(Fault fault) throws Exception {
+        throw new UnsupportedOperationException(whyNot(fault));
+    }
+
+    /** Ends the fault and returns when the broker answers again. Called after every test, even for faults not injected. */
+    default void heal(Fault fault) throws Exception {
+    }
+
+    /** @return a URI of this broker's kind where nothing answers, or empty when such a broker cannot be unreachable */
+    default Optional<String> unreachableUri() {
+        return Optional.empty();
+    }
+
+    /** @return the longest a scenario waits for the broker to show an effect */
+    default Duration patience() {
+        return Duration.ofSeconds(30);
+    }
+
+    /** Opens a channel; the default finds the adapter by the URI's scheme. */
+    default BackpressureChannel open(ChannelSpec spec) {
+        return Sluice.open(spec);
+    }
+
+    /** Removes a destination the kit created, and its dead letter. Called after each test. */
+    default void deleteDestination(String destination) {
+    }
+}

@@ -1,0 +1,131 @@
+package dev.sluice.conformance;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.Capability;
+import dev.sluice.ChannelSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The base of every scenario family: resolves the broker before each test, hands out fresh
+ * destination names, tracks the channels a test opens, and after each test heals every fault,
+ * closes the channels and deletes the destinations, even when the test failed.
+ */
+public abstract class ScenarioFamily {
+
+    private final Supplier<KitBroker> brokerSupplier;
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private final List<String> destinations = new ArrayList<>();
+
+    /** The broker under test, resolved before each test. */
+    protected KitBroker broker;
+
+    protected ScenarioFamily(Supplier<KitBroker> broker) {
+        this.brokerSupplier = Objects.requireNonNull(broker, "broker");
+    }
+
+    @BeforeEach
+    void resolveBroker() {
+        broker = brokerSupplier.get();
+        assumeTrue(broker != null, "no broker was supplied for this run");
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        Exception first = null;
+        for (Fault f : broker.faults()) {
+            try {
+                broker.heal(f);
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        Collections.reverse(opened);
+        for (AutoCloseable c : opened) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (String d : destinations) {
+            try {
+                broker.deleteDestination(d);
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** @return a destination name no other test uses, deleted after the test */
+    protected String fresh(String base) {
+        String name = "sluice-" + base + "-" + UUID.randomUUID().toString().substring(0, 8);
+        destinations.add(name);
+        return name;
+    }
+
+    /** @return a spec for the destination with the kit's default timeouts */
+    protected ChannelSpec spec(String destination) {
+        return ChannelSpec.of(broker.uri(destination))
+                .connectTimeout(Duration.ofSeconds(15))
+                .closeTimeout(Duration.ofSeconds(10));
+    }
+
+    /** Opens a channel that is closed after the test. */
+    protected BackpressureChannel open(ChannelSpec spec) {
+        BackpressureChannel ch = broker.open(spec);
+        opened.add(ch);
+        return ch;
+    }
+
+    /** Registers something to close after the test, before the channels opened earlier. */
+    protected <T extends AutoCloseable> T closeLater(T closeable) {
+        opened.add(closeable);
+        return closeable;
+    }
+
+    /** @return an Awaitility wait bounded by the broker's patience */
+    protected ConditionFactory await() {
+        return Awaitility.await().atMost(broker.patience()).pollInterval(Duration.ofMillis(10));
+    }
+
+    /** @return {@code base} scaled by {@link KitScale} */
+    protected static int scaled(int base) {
+        return KitScale.of(base);
+    }
+
+    protected BrokerProbe probe() {
+        return broker.probe();
+    }
+
+    /** Skips the test, saying why, unless the channel declares the capability. */
+    protected static void assumeCapability(BackpressureChannel ch, Capability capability, String why) {
+        assumeTrue(ch.capabilities().contains(capability), why);
+    }
+
+    /** Skips the test, with the broker's reason, unless it can cause the fault. */
+    protected void assumeFault(Fault fault) {
+        assumeTrue(broker.faults().contains(fault), () -> broker.whyNot(fault));
+    }
+
+    /** @return the figure, or skips the test saying that the broker cannot tell it */
+    protected static long brokerFigure(OptionalLong figure, String what) {
+        assumeTrue(figure.isPresent(), "the broker cannot report " + what);
+        return figure.getAsLong();
+    }
+}
