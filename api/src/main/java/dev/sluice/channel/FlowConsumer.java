@@ -344,10 +344,10 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         if (t == PauseOwners.Transition.NONE) {
             return;
         }
+        listeners.fire(l -> l.onResumed(group, reason));
         if (t == PauseOwners.Transition.RESUMED && isStarted() && !cancelled) {
             receiver.resume();
         }
-        listeners.fire(l -> l.onResumed(group, reason));
         drain();
     }
 

@@ -50,6 +50,21 @@ public interface KitBroker {
         return Optional.empty();
     }
 
+    /** @return the shortest maximum age the broker accepts for a backlog (SQS retention is at least 60 s) */
+    default Duration shortestMaxAge() {
+        return Duration.ofSeconds(1);
+    }
+
+    /** @return the largest payload the broker accepts, for the too-large scenario; empty when it has no practical limit */
+    default java.util.OptionalInt maxPayloadBytes() {
+        return java.util.OptionalInt.empty();
+    }
+
+    /** @return true when a destination keeps settings (queue arguments) that a later open can conflict with */
+    default boolean storesDestinationSettings() {
+        return false;
+    }
+
     /** @return the longest a scenario waits for the broker to show an effect */
     default Duration patience() {
         return Duration.ofSeconds(30);

@@ -1,0 +1,86 @@
+package dev.sluice.conformance;
+
+import dev.sluice.mem.InMemoryBroker;
+import java.util.EnumSet;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The kit's broker for {@code mem://}: a fresh {@link InMemoryBroker} whose faults are its own
+ * controls ({@code block}, {@code stall}, {@code cutConnections}) and whose probe reads its queues.
+ */
+public class InMemoryKitBroker implements KitBroker, BrokerProbe {
+
+    private final String brokerName = "kit-" + UUID.randomUUID();
+    private final InMemoryBroker broker = InMemoryBroker.named(brokerName);
+
+    @Override
+    public String name() {
+        return "mem";
+    }
+
+    @Override
+    public String uri(String destination) {
+        return "mem://" + brokerName + "/" + destination;
+    }
+
+    /** @return the broker behind the URIs, for tests that need to reach it */
+    public InMemoryBroker broker() {
+        return broker;
+    }
+
+    @Override
+    public BrokerProbe probe() {
+        return this;
+    }
+
+    @Override
+    public OptionalLong ready(String destination, String group) {
+        return OptionalLong.of(broker.ready(destination, group));
+    }
+
+    @Override
+    public OptionalLong unacked(String destination, String group) {
+        return OptionalLong.of(broker.pending(destination, group));
+    }
+
+    @Override
+    public OptionalLong backlog(String destination, String group) {
+        return OptionalLong.of(broker.ready(destination, group));
+    }
+
+    @Override
+    public Set<Fault> faults() {
+        return EnumSet.allOf(Fault.class);
+    }
+
+    @Override
+    public void inject(Fault fault) {
+        switch (fault) {
+            case BROKER_PRESSURE -> broker.block("memory alarm (InMemoryBroker.block)");
+            case STALL -> broker.stall();
+            case CUT_CONNECTIONS, RESTART -> broker.cutConnections();
+        }
+    }
+
+    @Override
+    public void heal(Fault fault) {
+        switch (fault) {
+            case BROKER_PRESSURE -> broker.unblock();
+            case STALL -> broker.unstall();
+            case CUT_CONNECTIONS, RESTART -> { }
+        }
+    }
+
+    @Override
+    public OptionalInt maxPayloadBytes() {
+        return OptionalInt.of(broker.maxPayloadBytes());
+    }
+
+    @Override
+    public boolean storesDestinationSettings() {
+        return true;
+    }
+}

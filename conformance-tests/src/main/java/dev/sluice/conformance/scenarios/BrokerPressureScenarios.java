@@ -1,0 +1,67 @@
+package dev.sluice.conformance.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.Capability;
+import dev.sluice.HealthStatus;
+import dev.sluice.Message;
+import dev.sluice.Overflow;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.EventRecorder;
+import dev.sluice.conformance.Fault;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.Received;
+import dev.sluice.conformance.ScenarioFamily;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Family 14: the broker's own alarm turns into the pressure signal and the policy. */
+public abstract class BrokerPressureScenarios extends ScenarioFamily {
+
+    protected BrokerPressureScenarios(Supplier<KitBroker> broker) {
+        super(broker);
+    }
+
+    @Test
+    @DisplayName("turns the broker's own alarm into the pressure signal, holds sends under the policy, and sends them when it clears")
+    void alarmBecomesSignalAndPolicy() throws Exception {
+        assumeFault(Fault.BROKER_PRESSURE);
+        int capacity = 10;
+        BackpressureChannel ch = open(spec(fresh("alarm"))
+                .producer(ProducerPolicy.buffer(capacity).maxInFlight(2).onOverflow(Overflow.block(Duration.ofMillis(200)))));
+        assumeCapability(ch, Capability.BROKER_PRESSURE_SIGNAL, broker.name() + " gives no pressure signal");
+        EventRecorder recorder = new EventRecorder();
+        ch.addListener(recorder);
+        Received received = new Received();
+        ch.consumer("g").start(received);
+        ProducerBlockScenarios.warmUp(ch, received);
+
+        broker.inject(Fault.BROKER_PRESSURE);
+        // Some brokers tell a connection it is blocked only when it next publishes.
+        int sent = 0;
+        while (!ch.pressure().brokerBlocked() && sent < capacity) {
+            ch.producer().send(Message.of("m" + sent++));
+        }
+        await().until(() -> ch.pressure().brokerBlocked());
+        assertThat(recorder.events).contains("broker blocked");
+        assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
+        assertThat(ch.retryAfter()).isPresent();
+
+        SendResult last = SendResult.ACCEPTED;
+        while (last.status() == SendResult.Status.ACCEPTED && sent < 10 * capacity) {
+            last = ch.producer().send(Message.of("m" + sent++));
+        }
+        assertThat(last.status()).as("the block policy under the alarm").isEqualTo(SendResult.Status.TIMED_OUT);
+        int accepted = sent - 1;
+
+        broker.heal(Fault.BROKER_PRESSURE);
+        await().until(() -> !ch.pressure().brokerBlocked());
+        assertThat(recorder.events).contains("broker unblocked");
+        await().until(() -> received.distinct().size() == accepted + 1);
+        assertThat(ch.pressure().producer().reconciles()).isTrue();
+    }
+}

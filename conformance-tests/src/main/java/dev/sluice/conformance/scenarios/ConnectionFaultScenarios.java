@@ -1,0 +1,70 @@
+package dev.sluice.conformance.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.Overflow;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.Fault;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.Received;
+import dev.sluice.conformance.ScenarioFamily;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Family 16: a connection cut or broker restart mid-stream loses nothing; duplicates are bounded by the in-flight caps. */
+public abstract class ConnectionFaultScenarios extends ScenarioFamily {
+
+    private static final int PRODUCER_IN_FLIGHT = 5;
+    private static final int CONSUMER_IN_FLIGHT = 5;
+
+    protected ConnectionFaultScenarios(Supplier<KitBroker> broker) {
+        super(broker);
+    }
+
+    @Test
+    @DisplayName("loses nothing when every connection is cut mid-stream, and repeats at most what was in flight")
+    void survivesConnectionCut() throws Exception {
+        runThrough(Fault.CUT_CONNECTIONS);
+    }
+
+    @Test
+    @DisplayName("loses nothing when the broker restarts mid-stream, and repeats at most what was in flight")
+    void survivesBrokerRestart() throws Exception {
+        runThrough(Fault.RESTART);
+    }
+
+    private void runThrough(Fault fault) throws Exception {
+        assumeFault(fault);
+        int n = scaled(200);
+        BackpressureChannel ch = open(spec(fresh("fault"))
+                .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(broker.patience())))
+                .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
+        Received received = new Received();
+        ch.consumer("g").start(received);
+        List<SendResult> results = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < n; i++) {
+                results.add(ch.producer().send(Message.of("m" + i)));
+            }
+        });
+        await().until(() -> received.count() >= n / 4);
+        broker.inject(fault);
+        broker.heal(fault);
+        producer.get(broker.patience().toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(results).hasSize(n).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
+        assertThat(ch.producer().flush(broker.patience())).as("every send confirmed after the fault").isTrue();
+
+        await().until(() -> received.distinct().size() == n);
+        assertThat(ch.pressure().producer().failed()).as("sends lost").isZero();
+        assertThat(received.duplicates()).as("duplicates").isLessThanOrEqualTo(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.sluice.conformance.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.MessageConsumer;
+import dev.sluice.PauseReason;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.ScenarioFamily;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Family 8: a manual pause survives the automatic resume. */
+public abstract class PauseOwnershipScenarios extends ScenarioFamily {
+
+    protected PauseOwnershipScenarios(Supplier<KitBroker> broker) {
+        super(broker);
+    }
+
+    @Test
+    @DisplayName("a manual pause taken while paused for backpressure survives the automatic resume")
+    void manualPauseSurvivesAutomaticResume() throws Exception {
+        int n = 30;
+        String destination = fresh("owners");
+        BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(2).maxInFlight(4)
+                .pollTimeout(Duration.ofMillis(100))));
+        MessageConsumer consumer = ch.consumer("g");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger handled = new AtomicInteger();
+        consumer.start(d -> {
+            release.await();
+            handled.incrementAndGet();
+        });
+        for (int i = 0; i < n; i++) {
+            ch.producer().send(Message.of("m" + i));
+        }
+        await().until(() -> consumer.pausedReasons().contains(PauseReason.BACKPRESSURE));
+        consumer.pause();
+        assertThat(consumer.pausedReasons()).containsExactlyInAnyOrder(PauseReason.BACKPRESSURE, PauseReason.MANUAL);
+
+        release.countDown();
+        await().until(() -> consumer.inFlight() == 0);
+        assertThat(consumer.pausedReasons()).as("BACKPRESSURE released, MANUAL held").containsExactly(PauseReason.MANUAL);
+        int handledWhenDrained = handled.get();
+        await().during(Duration.ofMillis(500)).until(() -> handled.get() == handledWhenDrained);
+        probe().unacked(destination, "g").ifPresent(u ->
+                assertThat(probe().unacked(destination, "g").getAsLong()).as("fetched while paused").isZero());
+        probe().ready(destination, "g").ifPresent(r ->
+                assertThat(probe().ready(destination, "g").getAsLong()).as("left on the broker").isEqualTo(n - handledWhenDrained));
+
+        consumer.resume();
+        await().until(() -> handled.get() == n);
+        assertThat(consumer.pausedReasons()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("each reason is released only by its owner: resuming MANUAL leaves HEALTH and BROKER pauses in place")
+    void reasonsAreCountedSeparately() throws Exception {
+        BackpressureChannel ch = open(spec(fresh("reasons")));
+        MessageConsumer consumer = ch.consumer("g");
+        consumer.start(d -> { });
+        consumer.pause(PauseReason.HEALTH);
+        consumer.pause();
+        consumer.pause(PauseReason.BROKER);
+        consumer.resume();
+        assertThat(consumer.pausedReasons()).containsExactlyInAnyOrder(PauseReason.HEALTH, PauseReason.BROKER);
+        consumer.resume(PauseReason.BROKER);
+        assertThat(consumer.isPaused()).isTrue();
+        consumer.resume(PauseReason.HEALTH);
+        assertThat(consumer.isPaused()).isFalse();
+    }
+}

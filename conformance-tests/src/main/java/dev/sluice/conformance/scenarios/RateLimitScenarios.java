@@ -1,0 +1,102 @@
+package dev.sluice.conformance.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.Message;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.RateLimit;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.Received;
+import dev.sluice.conformance.ScenarioFamily;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Family 5: sustained rate within 5 % of the configured rate over a window, burst never above capacity. */
+public abstract class RateLimitScenarios extends ScenarioFamily {
+
+    protected RateLimitScenarios(Supplier<KitBroker> broker) {
+        super(broker);
+    }
+
+    /** Result of pacing a producer by the retry-after it is given. */
+    private record Run(int burst, long admitted, long elapsedNanos, long refused) {
+    }
+
+    /**
+     * Sends as fast as the limiter allows for {@code window}: first a burst with no pause, then
+     * waiting exactly the retry-after each refusal carries (a pacing producer, as an HTTP client
+     * honouring Retry-After would be).
+     */
+    private Run pace(BackpressureChannel ch, int burstProbe, Duration window) {
+        int burst = 0;
+        for (int i = 0; i < burstProbe; i++) {
+            if (ch.producer().send(Message.of("b" + i)).status() == SendResult.Status.ACCEPTED) {
+                burst++;
+            }
+        }
+        long start = System.nanoTime();
+        long end = start + window.toNanos();
+        long admitted = 0;
+        long refused = 0;
+        long now;
+        while ((now = System.nanoTime()) < end) {
+            SendResult r = ch.producer().send(Message.of("r" + admitted));
+            if (r.status() == SendResult.Status.ACCEPTED) {
+                admitted++;
+            } else {
+                assertThat(r.status()).isEqualTo(SendResult.Status.RATE_LIMITED);
+                assertThat(r.retryAfter()).isPositive();
+                refused++;
+                LockSupport.parkNanos(Math.min(r.retryAfter().toNanos(), end - now));
+            }
+        }
+        return new Run(burst, admitted, System.nanoTime() - start, refused);
+    }
+
+    @Test
+    @DisplayName("a token bucket lets its burst through at once, never more, and then holds the configured rate within 5 %")
+    void tokenBucketRate() throws Exception {
+        long rate = 200;
+        int burst = 20;
+        BackpressureChannel ch = open(spec(fresh("rate"))
+                .producer(ProducerPolicy.buffer(100_000).rateLimit(RateLimit.tokenBucket(rate).burst(burst))));
+        ch.consumer("g").start(new Received());
+        Run run = pace(ch, burst * 3, measuringWindow());
+
+        assertThat(run.burst()).as("burst").isEqualTo(burst);
+        double expected = rate * run.elapsedNanos() / 1e9;
+        // The bucket was empty after the burst: nothing more than the refill may pass.
+        assertThat((double) run.admitted()).isLessThanOrEqualTo(expected + 1);
+        assertThat((double) run.admitted()).isGreaterThanOrEqualTo(expected * 0.95);
+        assertThat(run.refused()).isPositive();
+        assertThat(ch.pressure().producer().rejected()).isEqualTo(run.refused() + 2L * burst);
+    }
+
+    @Test
+    @DisplayName("a sliding window admits its limit per window and holds that rate within 5 %")
+    void slidingWindowRate() throws Exception {
+        int limit = 50;
+        Duration window = Duration.ofMillis(250);
+        BackpressureChannel ch = open(spec(fresh("window"))
+                .producer(ProducerPolicy.buffer(100_000).rateLimit(RateLimit.slidingWindow(limit, window))));
+        ch.consumer("g").start(new Received());
+        Run run = pace(ch, limit * 2, measuringWindow());
+
+        assertThat(run.burst()).isEqualTo(limit);
+        // The burst filled the first window; from then on one window's worth per window.
+        double windows = run.elapsedNanos() / (double) window.toNanos();
+        long total = run.burst() + run.admitted();
+        assertThat((double) total).isLessThanOrEqualTo(limit * (Math.floor(windows) + 1));
+        assertThat((double) total).isGreaterThanOrEqualTo(limit * windows * 0.95);
+    }
+
+    /** @return the measuring window: two seconds at scale 1 */
+    private static Duration measuringWindow() {
+        return Duration.ofMillis(Math.max(1_000, scaled(2_000)));
+    }
+}
