@@ -104,6 +104,11 @@ public abstract class ScenarioFamily {
         return Awaitility.await().atMost(broker.patience()).pollInterval(Duration.ofMillis(10));
     }
 
+    /** @return a wait bounded by the broker's patience whose failure says what was awaited */
+    protected ConditionFactory await(String what) {
+        return Awaitility.await(what).atMost(broker.patience()).pollInterval(Duration.ofMillis(10));
+    }
+
     /** @return {@code base} scaled by {@link KitScale} */
     protected static int scaled(int base) {
         return KitScale.of(base);

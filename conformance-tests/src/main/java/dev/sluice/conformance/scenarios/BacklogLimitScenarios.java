@@ -59,7 +59,7 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         assertThat(s.ch().producer().flush(broker.patience())).isTrue();
         probe().ready(destination, "g").ifPresent(r ->
                 await().until(() -> probe().ready(destination, "g").getAsLong() <= LIMIT));
-        await().until(() -> s.ch().pressure().brokerDropped() == SENT - LIMIT);
+        await("every trimmed message reported").until(() -> s.ch().pressure().brokerDropped() == SENT - LIMIT);
 
         s.consumer().resume();
         await().until(() -> s.received().count() >= LIMIT);

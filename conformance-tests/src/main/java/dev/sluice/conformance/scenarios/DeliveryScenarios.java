@@ -37,7 +37,7 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
         for (int i = 0; i < n; i++) {
             assertThat(ch.producer().send(Message.of("m" + i)).isAccepted()).as("send m%d", i).isTrue();
         }
-        await().until(() -> ch.pressure().consumer().acked() >= n);
+        await("every message delivered and acked").until(() -> ch.pressure().consumer().acked() >= n);
 
         assertThat(received.distinct()).hasSize(n);
         assertThat(received.duplicates()).as("redeliveries on a healthy run").isZero();

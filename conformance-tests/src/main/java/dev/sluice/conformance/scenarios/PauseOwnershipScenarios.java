@@ -45,7 +45,7 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
         assertThat(consumer.pausedReasons()).containsExactlyInAnyOrder(PauseReason.BACKPRESSURE, PauseReason.MANUAL);
 
         release.countDown();
-        await().until(() -> consumer.inFlight() == 0);
+        await("in-flight work drained while the manual pause holds").until(() -> consumer.inFlight() == 0);
         assertThat(consumer.pausedReasons()).as("BACKPRESSURE released, MANUAL held").containsExactly(PauseReason.MANUAL);
         int handledWhenDrained = handled.get();
         await().during(Duration.ofMillis(500)).until(() -> handled.get() == handledWhenDrained);

@@ -41,14 +41,14 @@ public abstract class PauseResumeScenarios extends ScenarioFamily {
             ch.producer().send(Message.of("m" + i));
         }
         assertThat(ch.producer().flush(broker.patience())).isTrue();
-        await().during(Duration.ofMillis(500)).until(() -> received.count() == 0);
+        await("nothing delivered while paused").during(Duration.ofMillis(500)).until(() -> received.count() == 0);
         probe().ready(destination, "g").ifPresent(r ->
                 assertThat(probe().ready(destination, "g").getAsLong()).as("still on the broker").isEqualTo(n));
         probe().unacked(destination, "g").ifPresent(u ->
                 assertThat(probe().unacked(destination, "g").getAsLong()).as("fetched while paused").isZero());
 
         consumer.resume();
-        await().until(() -> received.distinct().size() == n);
+        await("every message delivered after resume").until(() -> received.distinct().size() == n);
     }
 
     @Test

@@ -1,0 +1,212 @@
+package dev.sluice.conformance.broken;
+
+import dev.sluice.Capability;
+import dev.sluice.ChannelSpec;
+import dev.sluice.Message;
+import dev.sluice.SendResult;
+import dev.sluice.StrategyMapping;
+import dev.sluice.flow.DropReason;
+import dev.sluice.mem.InMemoryAdapter;
+import dev.sluice.spi.BrokerAdapter;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.BrokerSender;
+import dev.sluice.spi.BrokerSession;
+import dev.sluice.spi.DeliverySink;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The in-memory adapter with one deliberate defect, to prove that the kit catches it. Each
+ * defect is a small override of a forwarding session, sender, receiver or event sink.
+ */
+public final class BrokenAdapter implements BrokerAdapter {
+
+    /** The defects the kit must catch. */
+    public enum Defect {
+        /** Acks every tenth send without storing it. */
+        LOSES_MESSAGES,
+        /** Fetches ten times the credit it is granted, and does not stop when told to pause. */
+        IGNORES_IN_FLIGHT_CAP,
+        /** Never fetches again after a pause. */
+        NEVER_RESUMES,
+        /** Starts fetching again whenever credit comes back, though a manual pause holds. */
+        RESUMES_OVER_MANUAL_PAUSE,
+        /** Trims the backlog without telling the channel. */
+        DROPS_SILENTLY
+    }
+
+    private final Defect defect;
+    private final InMemoryAdapter delegate = new InMemoryAdapter();
+
+    public BrokenAdapter(Defect defect) {
+        this.defect = defect;
+    }
+
+    @Override
+    public String name() {
+        return "broken-mem(" + defect + ")";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("mem");
+    }
+
+    @Override
+    public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
+        BrokerEvents seen = defect == Defect.DROPS_SILENTLY ? new SilentEvents(events) : events;
+        return new Session(delegate.connect(spec, seen));
+    }
+
+    private final class Session implements BrokerSession {
+        private final BrokerSession inner;
+        private final BrokerSender sender;
+
+        Session(BrokerSession inner) {
+            this.inner = inner;
+            this.sender = defect == Defect.LOSES_MESSAGES ? new LosingSender(inner.sender()) : inner.sender();
+        }
+
+        @Override
+        public BrokerSender sender() {
+            return sender;
+        }
+
+        @Override
+        public BrokerReceiver receiver(String group, String consumerName) {
+            BrokerReceiver r = inner.receiver(group, consumerName);
+            return switch (defect) {
+                case IGNORES_IN_FLIGHT_CAP -> new ForwardingReceiver(r) {
+                    @Override
+                    public void request(int n) {
+                        super.request(n * 10);
+                    }
+
+                    @Override
+                    public void pause() {
+                    }
+                };
+                case NEVER_RESUMES -> new ForwardingReceiver(r) {
+                    @Override
+                    public void resume() {
+                    }
+                };
+                case RESUMES_OVER_MANUAL_PAUSE -> new ForwardingReceiver(r) {
+                    @Override
+                    public void request(int n) {
+                        super.request(n);
+                        super.resume();
+                    }
+                };
+                default -> r;
+            };
+        }
+
+        @Override
+        public long backlog() {
+            return inner.backlog();
+        }
+
+        @Override
+        public List<StrategyMapping> mapping() {
+            return inner.mapping();
+        }
+
+        @Override
+        public Set<Capability> capabilities() {
+            return inner.capabilities();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static final class LosingSender implements BrokerSender {
+        private final BrokerSender inner;
+        private final AtomicLong count = new AtomicLong();
+
+        LosingSender(BrokerSender inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(Message message) {
+            if (count.incrementAndGet() % 10 == 0) {
+                return CompletableFuture.completedFuture(SendResult.ACCEPTED);
+            }
+            return inner.send(message);
+        }
+
+        @Override
+        public int maxPayloadBytes() {
+            return inner.maxPayloadBytes();
+        }
+    }
+
+    private static class ForwardingReceiver implements BrokerReceiver {
+        private final BrokerReceiver inner;
+
+        ForwardingReceiver(BrokerReceiver inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void start(DeliverySink sink) {
+            inner.start(sink);
+        }
+
+        @Override
+        public void request(int n) {
+            inner.request(n);
+        }
+
+        @Override
+        public void pause() {
+            inner.pause();
+        }
+
+        @Override
+        public void resume() {
+            inner.resume();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static final class SilentEvents implements BrokerEvents {
+        private final BrokerEvents inner;
+
+        SilentEvents(BrokerEvents inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void brokerBlocked(String reason) {
+            inner.brokerBlocked(reason);
+        }
+
+        @Override
+        public void brokerUnblocked() {
+            inner.brokerUnblocked();
+        }
+
+        @Override
+        public void dropped(Message message, DropReason reason) {
+            // swallowed: the defect
+        }
+
+        @Override
+        public void dropped(long count, DropReason reason) {
+            // swallowed: the defect
+        }
+    }
+}
