@@ -64,7 +64,8 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
 
     private ExecutorService[] workers;
     private MessageHandler handler;
-    private Flow.Subscriber<? super Delivery> subscriber;
+    /** Dropped on cancel (Reactive Streams rule 3.13); only the drain loop and onRequest read it. */
+    private volatile Flow.Subscriber<? super Delivery> subscriber;
     private volatile boolean cancelled;
     private boolean completed; // only touched by the drain loop
 
@@ -169,8 +170,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
 
     private void onRequest(long n) {
         if (n <= 0) {
+            Flow.Subscriber<? super Delivery> s = subscriber;
             onCancel();
-            subscriber.onError(new IllegalArgumentException("request (" + n + ") must be positive (Reactive Streams rule 3.9)"));
+            if (s != null) {
+                s.onError(new IllegalArgumentException("request (" + n + ") must be positive (Reactive Streams rule 3.9)"));
+            }
             return;
         }
         synchronized (lock) {
@@ -185,7 +189,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         }
         cancelled = true;
         receiver.pause();
-        drain();
+        drain(); // gives back what was waiting; the loop then drops the subscriber
     }
 
     /** Grants the receiver the credit the cap and the demand allow. */
@@ -248,9 +252,13 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
                 while ((h = ready.poll()) != null) {
                     h.release();
                 }
-                if (closing && mode == Mode.PUBLISHER && !completed && !cancelled) {
+                Flow.Subscriber<? super Delivery> s = subscriber;
+                if (closing && s != null && !completed && !cancelled) {
                     completed = true;
-                    subscriber.onComplete();
+                    s.onComplete();
+                }
+                if (cancelled || completed) {
+                    subscriber = null;
                 }
             } else {
                 while (!owners.holdsDeliveries()) {
@@ -276,8 +284,13 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
                     : Math.floorMod(key.hashCode(), workers.length);
             workers[index].execute(new HandlerTask(h));
         } else {
+            Flow.Subscriber<? super Delivery> s = subscriber;
+            if (s == null) {
+                h.release();
+                return;
+            }
             try {
-                subscriber.onNext(h);
+                s.onNext(h);
             } catch (Throwable t) {
                 // Rule 2.13 broken by the subscriber: stop, and let the broker redeliver.
                 h.nack();
