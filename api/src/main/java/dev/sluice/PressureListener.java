@@ -7,6 +7,10 @@ import dev.sluice.flow.PressureLevel;
  * Typed pressure events of a channel. Every method has an empty default, so a listener
  * implements only what it needs. Called on the thread that caused the event; must be
  * thread-safe and quick. An exception a listener throws is caught and does not reach the channel.
+ *
+ * <p>Level changes and {@code BACKPRESSURE} pauses are told while the state that caused them is
+ * locked, so they arrive in order and a listener that reads the consumer or the pressure sees the
+ * figures that caused them; such a listener must not block.
  */
 public interface PressureListener {
 

@@ -46,6 +46,9 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     private final PauseOwners owners = new PauseOwners();
     private final ConcurrentLinkedQueue<Handle> ready = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
+    /** Serialises receiver.pause()/resume() so that the last decision always wins. */
+    private final AtomicInteger pauseWip = new AtomicInteger();
+    private boolean receiverPaused; // only touched by the applyPauseState loop
     private final AtomicInteger roundRobin = new AtomicInteger();
 
     private final AtomicLong received = new AtomicLong();
@@ -162,9 +165,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         synchronized (lock) {
             started = true;
         }
-        if (!owners.snapshot().isEmpty()) {
-            receiver.pause();
-        }
+        applyPauseState();
         grant();
     }
 
@@ -188,7 +189,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             return;
         }
         cancelled = true;
-        receiver.pause();
+        applyPauseState();
         drain(); // gives back what was waiting; the loop then drops the subscriber
     }
 
@@ -215,18 +216,18 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     @Override
     public void onDelivery(BrokerDelivery delivery) {
         received.incrementAndGet();
-        int now;
         synchronized (lock) {
             outstanding = Math.max(0, outstanding - 1);
             inFlight++;
             if (mode == Mode.PUBLISHER && demand != Long.MAX_VALUE) {
                 demand--;
             }
-            now = inFlight;
+            if (inFlight >= policy.pauseThreshold() && owners.hold(PauseReason.BACKPRESSURE) != PauseOwners.Transition.NONE) {
+                // Decided and told under the lock, with the in-flight count that caused it.
+                listeners.fire(l -> l.onPaused(group, PauseReason.BACKPRESSURE));
+            }
         }
-        if (now >= policy.pauseThreshold()) {
-            pause(PauseReason.BACKPRESSURE);
-        }
+        applyPauseState();
         ready.add(new Handle(delivery));
         drain();
     }
@@ -325,14 +326,18 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     }
 
     private void settled() {
-        int now;
+        boolean released = false;
         synchronized (lock) {
             inFlight--;
-            now = inFlight;
             lock.notifyAll();
+            if (inFlight <= policy.resumeThreshold() && owners.release(PauseReason.BACKPRESSURE) != PauseOwners.Transition.NONE) {
+                released = true;
+                listeners.fire(l -> l.onResumed(group, PauseReason.BACKPRESSURE));
+            }
         }
-        if (now <= policy.resumeThreshold() && owners.isHeld(PauseReason.BACKPRESSURE)) {
-            resume(PauseReason.BACKPRESSURE);
+        if (released) {
+            applyPauseState();
+            drain();
         }
         grant();
     }
@@ -340,33 +345,53 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     @Override
     public void pause(PauseReason reason) {
         Objects.requireNonNull(reason, "reason");
-        PauseOwners.Transition t = owners.hold(reason);
-        if (t == PauseOwners.Transition.NONE) {
+        if (owners.hold(reason) == PauseOwners.Transition.NONE) {
             return;
         }
-        if (t == PauseOwners.Transition.PAUSED && isStarted()) {
-            receiver.pause();
-        }
+        applyPauseState();
         listeners.fire(l -> l.onPaused(group, reason));
     }
 
     @Override
     public void resume(PauseReason reason) {
         Objects.requireNonNull(reason, "reason");
-        PauseOwners.Transition t = owners.release(reason);
-        if (t == PauseOwners.Transition.NONE) {
+        if (owners.release(reason) == PauseOwners.Transition.NONE) {
             return;
         }
         listeners.fire(l -> l.onResumed(group, reason));
-        if (t == PauseOwners.Transition.RESUMED && isStarted() && !cancelled) {
-            receiver.resume();
-        }
+        applyPauseState();
         drain();
     }
 
-    private boolean isStarted() {
-        synchronized (lock) {
-            return started && !closing;
+    /**
+     * Brings the receiver to the state the owners, cancel and close ask for. Callers race; this
+     * loop runs on one thread at a time and re-reads the wanted state until it stops changing,
+     * so a pause decided just before a resume can never be applied after it.
+     */
+    private void applyPauseState() {
+        if (pauseWip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        while (true) {
+            boolean started;
+            boolean wantPaused;
+            synchronized (lock) {
+                started = this.started;
+                wantPaused = closing || cancelled || !owners.snapshot().isEmpty();
+            }
+            if (started && wantPaused != receiverPaused) {
+                receiverPaused = wantPaused;
+                if (wantPaused) {
+                    receiver.pause();
+                } else {
+                    receiver.resume();
+                }
+            }
+            missed = pauseWip.addAndGet(-missed);
+            if (missed == 0) {
+                return;
+            }
         }
     }
 
@@ -402,7 +427,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             wasStarted = started;
         }
         if (wasStarted) {
-            receiver.pause();
+            applyPauseState();
         }
         drain(); // gives back what was held, completes a subscriber
         long deadline = System.nanoTime() + closeTimeout.toNanos();

@@ -7,7 +7,10 @@ package dev.sluice.spi;
  * uses it as {@code COUNT}, RabbitMQ sets the prefetch to the in-flight cap).
  *
  * <p>The channel grants credit up to the in-flight cap and gives one back per settled delivery.
- * Thread-safe: {@code request}, {@code pause} and {@code resume} may be called from any thread.
+ * Thread-safe: {@code request}, {@code pause} and {@code resume} may be called from any thread,
+ * {@code pause} and {@code resume} never concurrently with each other, always alternating. None
+ * of them may wait for the fetch thread or call back into the sink: hand the work to the fetch
+ * thread instead (Kafka's consumer, for one, must only be touched there).
  */
 public interface BrokerReceiver extends AutoCloseable {
 
