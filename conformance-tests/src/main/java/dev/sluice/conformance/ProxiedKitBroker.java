@@ -1,0 +1,69 @@
+package dev.sluice.conformance;
+
+import dev.sluice.conformance.provision.ProvisionedBroker;
+import dev.sluice.conformance.proxy.FaultProxy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The base of a real broker's {@link KitBroker}: channels reach the broker through a
+ * {@link FaultProxy}, so {@link Fault#STALL} and {@link Fault#CUT_CONNECTIONS} work on every
+ * broker the same way. A subclass adds the URI's path and query, the probe, and the faults only
+ * its broker has (an alarm, a restart).
+ *
+ * <p>A broker that tells clients its own address (Kafka's advertised listeners) must advertise
+ * the proxy's, or clients will go around it.
+ */
+public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
+
+    /** The broker behind the proxy. */
+    protected final ProvisionedBroker broker;
+    /** The proxy every channel of the kit goes through. */
+    protected final FaultProxy proxy;
+
+    protected ProxiedKitBroker(ProvisionedBroker broker) throws IOException {
+        this.broker = broker;
+        this.proxy = FaultProxy.start(broker.host(), broker.port());
+    }
+
+    /** @return the broker's base URI with the proxy's host and port in place of the broker's */
+    protected URI proxiedBaseUri() {
+        URI base = broker.uri();
+        try {
+            return new URI(base.getScheme(), base.getRawUserInfo() == null ? null : base.getUserInfo(), proxy.host(), proxy.port(),
+                    base.getPath(), base.getQuery(), base.getFragment());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot put the proxy into " + base, e);
+        }
+    }
+
+    @Override
+    public Set<Fault> faults() {
+        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS);
+    }
+
+    @Override
+    public void inject(Fault fault) throws Exception {
+        switch (fault) {
+            case STALL -> proxy.stall();
+            case CUT_CONNECTIONS -> proxy.cutConnections();
+            default -> throw new UnsupportedOperationException(whyNot(fault));
+        }
+    }
+
+    @Override
+    public void heal(Fault fault) throws Exception {
+        if (fault == Fault.STALL) {
+            proxy.resume();
+        }
+    }
+
+    /** Stops the proxy; the broker is the provisioner's to stop. */
+    @Override
+    public void close() {
+        proxy.close();
+    }
+}
