@@ -137,46 +137,30 @@ public final class InMemoryBroker {
 
     /** @return messages of {@code destination} waiting for {@code group} (not yet delivered) */
     public int ready(String destination, String group) {
-        Destination d = destinations.get(destination);
-        if (d == null) {
-            return 0;
-        }
-        List<Message> expired = new ArrayList<>();
-        d.lock.lock();
-        try {
-            d.expire(ticker.nanoTime(), expired);
-            return d.ready(group);
-        } finally {
-            d.lock.unlock();
-            reportDrops(destination, expired, DropReason.BACKLOG_EXPIRED);
-        }
+        return read(destination, 0, d -> d.ready(group));
     }
 
     /** @return messages of {@code destination} delivered to {@code group} and not yet acked */
     public int pending(String destination, String group) {
-        Destination d = destinations.get(destination);
-        if (d == null) {
-            return 0;
-        }
-        d.lock.lock();
-        try {
-            return d.pending(group);
-        } finally {
-            d.lock.unlock();
-        }
+        return read(destination, 0, d -> d.pending(group));
     }
 
     /** @return the backlog of {@code destination}: ready messages of its fullest group */
     public long depth(String destination) {
+        return read(destination, 0L, Destination::maxReady);
+    }
+
+    /** Reads a destination under its lock, after removing (and reporting) what has expired. */
+    private <T> T read(String destination, T absent, java.util.function.Function<Destination, T> figure) {
         Destination d = destinations.get(destination);
         if (d == null) {
-            return 0;
+            return absent;
         }
         List<Message> expired = new ArrayList<>();
         d.lock.lock();
         try {
             d.expire(ticker.nanoTime(), expired);
-            return d.maxReady();
+            return figure.apply(d);
         } finally {
             d.lock.unlock();
             reportDrops(destination, expired, DropReason.BACKLOG_EXPIRED);

@@ -36,48 +36,47 @@ final class BrokenKits {
         }
     }
 
-    static class LosesMessages extends BrokerCompatibilityKit {
-        private static final KitBroker BROKER = new BrokenKitBroker(BrokenAdapter.Defect.LOSES_MESSAGES);
+    /** The kit against one defect; each subclass names its defect, JUnit needs a class per kit. */
+    abstract static class BrokenKit extends BrokerCompatibilityKit {
+        private final KitBroker broker;
+
+        BrokenKit(BrokenAdapter.Defect defect) {
+            this.broker = new BrokenKitBroker(defect);
+        }
 
         @Override
         protected KitBroker broker() {
-            return BROKER;
+            return broker;
         }
     }
 
-    static class IgnoresInFlightCap extends BrokerCompatibilityKit {
-        private static final KitBroker BROKER = new BrokenKitBroker(BrokenAdapter.Defect.IGNORES_IN_FLIGHT_CAP);
-
-        @Override
-        protected KitBroker broker() {
-            return BROKER;
+    static class LosesMessages extends BrokenKit {
+        LosesMessages() {
+            super(BrokenAdapter.Defect.LOSES_MESSAGES);
         }
     }
 
-    static class NeverResumes extends BrokerCompatibilityKit {
-        private static final KitBroker BROKER = new BrokenKitBroker(BrokenAdapter.Defect.NEVER_RESUMES);
-
-        @Override
-        protected KitBroker broker() {
-            return BROKER;
+    static class IgnoresInFlightCap extends BrokenKit {
+        IgnoresInFlightCap() {
+            super(BrokenAdapter.Defect.IGNORES_IN_FLIGHT_CAP);
         }
     }
 
-    static class ResumesOverManualPause extends BrokerCompatibilityKit {
-        private static final KitBroker BROKER = new BrokenKitBroker(BrokenAdapter.Defect.RESUMES_OVER_MANUAL_PAUSE);
-
-        @Override
-        protected KitBroker broker() {
-            return BROKER;
+    static class NeverResumes extends BrokenKit {
+        NeverResumes() {
+            super(BrokenAdapter.Defect.NEVER_RESUMES);
         }
     }
 
-    static class DropsSilently extends BrokerCompatibilityKit {
-        private static final KitBroker BROKER = new BrokenKitBroker(BrokenAdapter.Defect.DROPS_SILENTLY);
+    static class ResumesOverManualPause extends BrokenKit {
+        ResumesOverManualPause() {
+            super(BrokenAdapter.Defect.RESUMES_OVER_MANUAL_PAUSE);
+        }
+    }
 
-        @Override
-        protected KitBroker broker() {
-            return BROKER;
+    static class DropsSilently extends BrokenKit {
+        DropsSilently() {
+            super(BrokenAdapter.Defect.DROPS_SILENTLY);
         }
     }
 }

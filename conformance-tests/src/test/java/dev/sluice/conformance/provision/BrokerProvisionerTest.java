@@ -34,10 +34,17 @@ import org.opentest4j.TestAbortedException;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class BrokerProvisionerTest {
 
+    /** CI sets the required switch for the whole JVM: this test changes it only for itself. */
+    private final String requiredBefore = System.getProperty(BrokerProvisioner.REQUIRED_PROPERTY);
+
     @AfterEach
-    void clearProperties() {
+    void restoreProperties() {
         System.clearProperty(BrokerKind.REDIS.environmentVariable());
-        System.clearProperty(BrokerProvisioner.REQUIRED_PROPERTY);
+        if (requiredBefore == null) {
+            System.clearProperty(BrokerProvisioner.REQUIRED_PROPERTY);
+        } else {
+            System.setProperty(BrokerProvisioner.REQUIRED_PROPERTY, requiredBefore);
+        }
     }
 
     private static ProvisionedBroker started(Provisioning p) {
@@ -145,6 +152,7 @@ class BrokerProvisionerTest {
     @DisplayName("a missing broker skips with its reasons, or fails when the kind is required")
     void requiredTurnsSkipIntoFailure() {
         Provisioning none = new Provisioning(BrokerKind.SQS, java.util.Optional.empty(), java.util.List.of("explicit URI: not set"));
+        System.clearProperty(BrokerProvisioner.REQUIRED_PROPERTY);
         assertThatThrownBy(() -> BrokerProvisioner.orSkip(none))
                 .isInstanceOf(TestAbortedException.class)
                 .hasMessage("skipped: no sqs broker could be had: sqs: explicit URI: not set");
