@@ -44,6 +44,7 @@ public final class GatedChannel implements BackpressureChannel {
     private final GatedProducer producer;
     private final CopyOnWriteArrayList<FlowConsumer> consumers = new CopyOnWriteArrayList<>();
     private final AtomicInteger consumerNumbers = new AtomicInteger();
+    private final String instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
     private volatile boolean closed;
 
     private GatedChannel(ChannelSpec spec, ListenerSet listeners, Events events, BrokerSession session) {
@@ -89,7 +90,8 @@ public final class GatedChannel implements BackpressureChannel {
         if (closed) {
             throw new IllegalStateException("the channel is closed");
         }
-        String member = group + "-" + consumerNumbers.incrementAndGet();
+        // Unique across processes: two applications must never share a member name on the broker.
+        String member = group + "-" + instanceId + "-" + consumerNumbers.incrementAndGet();
         FlowConsumer consumer = new FlowConsumer(group, spec.consumer(), session.receiver(group, member), listeners,
                 spec.closeTimeout(), spec.consumer().rateLimit().map(r -> r.newLimiter(Ticker.system())).orElse(null));
         consumers.add(consumer);
