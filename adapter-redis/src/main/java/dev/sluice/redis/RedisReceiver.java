@@ -1,0 +1,432 @@
+package dev.sluice.redis;
+
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.spi.BrokerDelivery;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.DeliverySink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntryBinary;
+
+/**
+ * One member of a consumer group, reading on a connection of its own with
+ * {@code XREADGROUP GROUP g c COUNT n BLOCK ms STREAMS s >}, where {@code n} never exceeds the
+ * credit the channel granted, so the member's pending entries never exceed the in-flight cap.
+ *
+ * <ul>
+ *   <li>pause stops the reads; a read already blocked is cut short with {@code CLIENT UNBLOCK};
+ *   <li>a nacked entry stays pending and comes back after the redelivery delay, claimed to this
+ *       member again with its delivery count raised ({@code XCLAIM ... RETRYCOUNT n JUSTID});
+ *   <li>entries left pending by a member that died are claimed with {@code XAUTOCLAIM} once idle
+ *       for {@code claimIdleMs}; this member keeps its own in-flight entries from looking idle
+ *       by touching them ({@code XCLAIM ... JUSTID}) meanwhile;
+ *   <li>the delivery count ({@code XPENDING}) is the attempt number.
+ * </ul>
+ */
+final class RedisReceiver implements BrokerReceiver {
+
+    /** A delivered entry: its message, its attempt, and when it is due again if nacked. */
+    private static final class Held {
+        final StreamEntryID id;
+        final Message message;
+        final int attempt;
+        long dueAt = Long.MAX_VALUE;
+
+        Held(StreamEntryID id, Message message, int attempt) {
+            this.id = id;
+            this.message = message;
+            this.attempt = attempt;
+        }
+    }
+
+    private final RedisSession session;
+    private final JedisPool pool;
+    private final RedisEndpoint endpoint;
+    private final String group;
+    private final String consumer;
+    private final ConsumerPolicy policy;
+    private final byte[] stream;
+
+    // guarded by this
+    private long credit;
+    private boolean paused;
+    private boolean stopped;
+    private final Map<StreamEntryID, Held> inFlight = new LinkedHashMap<>();
+    private final Map<StreamEntryID, Held> retries = new LinkedHashMap<>();
+
+    private volatile long clientId = -1;
+    private volatile boolean reading;
+    private Thread thread;
+    private DeliverySink sink;
+    private volatile Jedis connection;
+    private long nextClaimAt;
+    private long nextTouchAt;
+
+    RedisReceiver(RedisSession session, JedisPool pool, RedisEndpoint endpoint, String group, String consumer,
+                  ConsumerPolicy policy) {
+        this.session = session;
+        this.pool = pool;
+        this.endpoint = endpoint;
+        this.group = group;
+        this.consumer = consumer;
+        this.policy = policy;
+        this.stream = StreamCodec.bytes(endpoint.stream());
+    }
+
+    @Override
+    public void start(DeliverySink sink) {
+        this.sink = sink;
+        session.ensureGroup(group);
+        thread = new Thread(this::fetchLoop, "sluice-redis-" + endpoint.stream() + "-" + consumer);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public synchronized void request(int n) {
+        credit += n;
+        notifyAll();
+    }
+
+    @Override
+    public void pause() {
+        synchronized (this) {
+            paused = true;
+        }
+        unblockRead();
+    }
+
+    @Override
+    public synchronized void resume() {
+        paused = false;
+        notifyAll();
+    }
+
+    /**
+     * Cuts a read short so that a pause takes effect now. A read whose command has not reached
+     * the server yet cannot be unblocked, so this tries again briefly until the read has either
+     * been unblocked or ended.
+     */
+    private void unblockRead() {
+        for (int tries = 0; tries < 100 && reading; tries++) {
+            long id = clientId;
+            if (id < 0) {
+                return;
+            }
+            try (Jedis j = pool.getResource()) {
+                if (j.clientUnblock(id) == 1) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                return; // the read ends by its own timeout instead
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private void fetchLoop() {
+        long pollMillis = Math.max(1, policy.pollTimeout().toMillis());
+        while (true) {
+            int n;
+            List<Held> due = new ArrayList<>();
+            synchronized (this) {
+                while (!stopped && (paused || credit == 0)) {
+                    waitQuietly(pollMillis);
+                }
+                if (stopped) {
+                    return;
+                }
+                n = (int) Math.min(credit, policy.batchSize());
+                long now = System.currentTimeMillis();
+                for (Iterator<Held> it = retries.values().iterator(); it.hasNext() && due.size() < n; ) {
+                    Held h = it.next();
+                    if (h.dueAt <= now) {
+                        it.remove();
+                        due.add(h);
+                    }
+                }
+            }
+            try {
+                if (connection == null) {
+                    connection = new Jedis(endpoint.hostAndPort(), endpoint.blockingConfig());
+                    clientId = connection.clientId();
+                }
+                List<Held> fetched = new ArrayList<>(redeliver(due));
+                if (fetched.size() < n) {
+                    fetched.addAll(claimAbandoned(n - fetched.size()));
+                }
+                if (fetched.size() < n) {
+                    fetched.addAll(read(n - fetched.size(), fetched.isEmpty() && nothingDueSoon() ? pollMillis : 0));
+                }
+                touchInFlight();
+                hand(fetched);
+            } catch (JedisConnectionException e) {
+                dropConnection();
+                synchronized (this) {
+                    retries.putAll(toMap(due)); // try them again once connected
+                    waitQuietly(200);
+                }
+            } catch (JedisDataException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                    session.ensureGroup(group); // the stream or the group went away (deleted, restarted)
+                } else {
+                    sink.onError(e);
+                }
+                synchronized (this) {
+                    waitQuietly(200);
+                }
+            }
+        }
+    }
+
+    private static Map<StreamEntryID, Held> toMap(List<Held> list) {
+        Map<StreamEntryID, Held> m = new LinkedHashMap<>();
+        list.forEach(h -> m.put(h.id, h));
+        return m;
+    }
+
+    private synchronized boolean nothingDueSoon() {
+        return retries.isEmpty();
+    }
+
+    /** Nacked entries whose delay has passed: claimed back to this member with the count raised. */
+    private List<Held> redeliver(List<Held> due) {
+        List<Held> out = new ArrayList<>();
+        for (Held h : due) {
+            int attempt = h.attempt + 1;
+            List<StreamEntryID> claimed = connection.xclaimJustId(endpoint.stream(), group, consumer, 0,
+                    XClaimParams.xClaimParams().retryCount(attempt), h.id);
+            if (!claimed.isEmpty()) {
+                out.add(new Held(h.id, h.message, attempt));
+            }
+        }
+        return out;
+    }
+
+    /** Entries idle at other members for longer than the claim idle time: a member died. */
+    private List<Held> claimAbandoned(int max) {
+        long now = System.currentTimeMillis();
+        if (now < nextClaimAt) {
+            return List.of();
+        }
+        nextClaimAt = now + Math.max(100, endpoint.claimIdleMs() / 2);
+        Map.Entry<StreamEntryID, List<StreamEntryID>> r = connection.xautoclaimJustId(endpoint.stream(), group, consumer,
+                endpoint.claimIdleMs(), new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(max));
+        List<Held> out = new ArrayList<>();
+        for (StreamEntryID id : r.getValue()) {
+            Message m = readEntry(id);
+            if (m == null) {
+                continue; // trimmed while pending: it was counted as dropped when it was trimmed
+            }
+            int attempt = deliveryCount(id) + 1;
+            connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams().retryCount(attempt), id);
+            out.add(new Held(id, m, attempt));
+        }
+        return out;
+    }
+
+    private Message readEntry(StreamEntryID id) {
+        byte[] raw = StreamCodec.bytes(id.toString());
+        List<Object> entries = connection.xrange(stream, raw, raw, 1);
+        if (entries.isEmpty()) {
+            connection.xack(stream, StreamCodec.bytes(group), raw); // nothing left to deliver
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> entry = (List<Object>) entries.get(0);
+        @SuppressWarnings("unchecked")
+        List<byte[]> kv = (List<byte[]>) entry.get(1);
+        Map<byte[], byte[]> fields = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.size(); i += 2) {
+            fields.put(kv.get(i), kv.get(i + 1));
+        }
+        return StreamCodec.decode(fields);
+    }
+
+    private int deliveryCount(StreamEntryID id) {
+        var pending = connection.xpending(endpoint.stream(), group,
+                redis.clients.jedis.params.XPendingParams.xPendingParams(id, id, 1));
+        return pending.isEmpty() ? 0 : (int) pending.get(0).getDeliveredTimes();
+    }
+
+    /** New entries, never delivered to the group. */
+    private List<Held> read(int count, long blockMillis) {
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(count);
+        if (blockMillis > 0) {
+            params.block((int) Math.min(Integer.MAX_VALUE, blockMillis));
+        }
+        List<Map.Entry<byte[], List<StreamEntryBinary>>> reply;
+        reading = true;
+        try {
+            synchronized (this) {
+                if (paused || stopped) {
+                    return List.of();
+                }
+            }
+            reply = connection.xreadGroupBinary(StreamCodec.bytes(group), StreamCodec.bytes(consumer), params,
+                    Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
+        } finally {
+            reading = false;
+        }
+        List<Held> out = new ArrayList<>();
+        if (reply != null) {
+            for (Map.Entry<byte[], List<StreamEntryBinary>> s : reply) {
+                for (StreamEntryBinary e : s.getValue()) {
+                    out.add(new Held(e.getID(), StreamCodec.decode(e.getFields()), 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Keeps this member's own pending entries from looking abandoned to the others. */
+    private void touchInFlight() {
+        long now = System.currentTimeMillis();
+        if (now < nextTouchAt) {
+            return;
+        }
+        nextTouchAt = now + Math.max(100, endpoint.claimIdleMs() / 3);
+        StreamEntryID[] ids;
+        synchronized (this) {
+            List<StreamEntryID> mine = new ArrayList<>(inFlight.keySet());
+            mine.addAll(retries.keySet());
+            ids = mine.toArray(StreamEntryID[]::new);
+        }
+        if (ids.length > 0) {
+            connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams(), ids);
+        }
+    }
+
+    private void hand(List<Held> fetched) {
+        synchronized (this) {
+            credit -= fetched.size();
+            for (Held h : fetched) {
+                inFlight.put(h.id, h);
+            }
+        }
+        for (Held h : fetched) {
+            sink.onDelivery(new Delivery(h));
+        }
+    }
+
+    private void waitQuietly(long millis) {
+        try {
+            wait(millis);
+        } catch (InterruptedException e) {
+            stopped = true;
+        }
+    }
+
+    private void dropConnection() {
+        Jedis c = connection;
+        connection = null;
+        clientId = -1;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            notifyAll();
+        }
+        unblockRead();
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(500);
+                if (thread.isAlive()) {
+                    // The broker does not answer: closing the socket ends the blocked read.
+                    Jedis c = connection;
+                    if (c != null) {
+                        c.close();
+                    }
+                    thread.join(5_000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dropConnection();
+    }
+
+    /** A delivered entry, settled through the session's pooled connections. */
+    private final class Delivery implements BrokerDelivery {
+        private final Held held;
+
+        Delivery(Held held) {
+            this.held = held;
+        }
+
+        @Override
+        public Message message() {
+            return held.message;
+        }
+
+        @Override
+        public int attempt() {
+            return held.attempt;
+        }
+
+        @Override
+        public String id() {
+            return endpoint.stream() + "/" + held.id;
+        }
+
+        @Override
+        public void ack() {
+            forget();
+            session.ack(group, held.id);
+        }
+
+        @Override
+        public void nack(Duration delay) {
+            synchronized (RedisReceiver.this) {
+                inFlight.remove(held.id);
+                if (!stopped) {
+                    held.dueAt = System.currentTimeMillis() + delay.toMillis();
+                    retries.put(held.id, held);
+                    RedisReceiver.this.notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            forget();
+            session.deadLetter(group, held.id, held.message, reason, held.attempt);
+        }
+
+        private void forget() {
+            synchronized (RedisReceiver.this) {
+                inFlight.remove(held.id);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisReceiver[" + endpoint + " " + group + "/" + consumer + "]";
+    }
+}

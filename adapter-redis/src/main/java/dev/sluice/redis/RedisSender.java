@@ -1,0 +1,221 @@
+package dev.sluice.redis;
+
+import dev.sluice.BacklogLimit;
+import dev.sluice.Message;
+import dev.sluice.SendResult;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerSender;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * Sends with pipelined {@code XADD} on a connection of its own: one thread takes what the channel
+ * hands it (never more than the producer's in-flight cap) and writes it in pipelines of up to
+ * {@value #PIPELINE} commands, so the replies outstanding stay bounded. A backlog limit turns each
+ * add into one Lua script that checks {@code XLEN} and trims atomically and says how many entries
+ * it trimmed, so that every broker-side drop is reported.
+ *
+ * <p>{@code OOM command not allowed} (maxmemory reached) is the broker-pressure signal: the channel
+ * is told the broker is blocked until an add succeeds again.
+ */
+final class RedisSender implements BrokerSender, AutoCloseable {
+
+    static final int PIPELINE = 64;
+
+    /**
+     * KEYS[1] the stream; ARGV[1] 'reject' | 'trim' | 'none'; ARGV[2] max length; ARGV[3] '=' or
+     * '~'; ARGV[4..] field, value, ... Returns {id, trimmed}; id is '' when refused.
+     */
+    private static final byte[] ADD_SCRIPT = StreamCodec.bytes(String.join("\n",
+            "local before = redis.call('XLEN', KEYS[1])",
+            "if ARGV[1] == 'reject' and before >= tonumber(ARGV[2]) then return {'', 0} end",
+            "local args = {'XADD', KEYS[1]}",
+            "if ARGV[1] == 'trim' then",
+            "  args[#args + 1] = 'MAXLEN'; args[#args + 1] = ARGV[3]; args[#args + 1] = ARGV[2]",
+            "end",
+            "args[#args + 1] = '*'",
+            "for i = 4, #ARGV do args[#args + 1] = ARGV[i] end",
+            "local id = redis.call(unpack(args))",
+            "return {id, before + 1 - redis.call('XLEN', KEYS[1])}"));
+
+    private record Pending(Message message, CompletableFuture<SendResult> result) {
+    }
+
+    private final RedisEndpoint endpoint;
+    private final byte[] stream;
+    private final BacklogLimit limit;
+    private final BrokerEvents events;
+    private final int maxPayloadBytes;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private volatile boolean oom;
+    private volatile Jedis connection;
+
+    RedisSender(RedisEndpoint endpoint, BacklogLimit limit, BrokerEvents events, int maxPayloadBytes) {
+        this.endpoint = endpoint;
+        this.stream = StreamCodec.bytes(endpoint.stream());
+        this.limit = limit;
+        this.events = events;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.thread = new Thread(this::sendLoop, "sluice-redis-send-" + endpoint.stream());
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @Override
+    public CompletionStage<SendResult> send(Message message) {
+        CompletableFuture<SendResult> result = new CompletableFuture<>();
+        if (closed) {
+            result.complete(SendResult.failed(new IllegalStateException("the Redis sender is closed")));
+        } else {
+            queue.add(new Pending(message, result));
+        }
+        return result;
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    private void sendLoop() {
+        List<Pending> batch = new ArrayList<>(PIPELINE);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, PIPELINE - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        failAll(new IllegalStateException("the Redis sender closed before the broker answered"));
+    }
+
+    private void write(List<Pending> batch) {
+        List<Response<?>> replies = new ArrayList<>(batch.size());
+        try {
+            if (connection == null) {
+                connection = new Jedis(endpoint.hostAndPort(), endpoint.config());
+            }
+            Pipeline p = connection.pipelined();
+            for (Pending pending : batch) {
+                replies.add(limit == null || (limit.maxLength().isEmpty())
+                        ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(pending.message()))
+                        : p.eval(ADD_SCRIPT, List.of(stream), scriptArgs(pending.message())));
+            }
+            p.sync();
+        } catch (JedisConnectionException e) {
+            dropConnection();
+            for (Pending pending : batch) {
+                pending.result().complete(SendResult.failed(e));
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result().complete(outcome(batch.get(i).message(), replies.get(i)));
+        }
+    }
+
+    private List<byte[]> scriptArgs(Message m) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(StreamCodec.bytes(limit.whenFull() == BacklogLimit.WhenFull.REJECT_NEWEST ? "reject" : "trim"));
+        args.add(StreamCodec.bytes(Long.toString(limit.maxLength().getAsLong())));
+        args.add(StreamCodec.bytes(limit.isExact() ? "=" : "~"));
+        for (Map.Entry<byte[], byte[]> f : StreamCodec.encode(m).entrySet()) {
+            args.add(f.getKey());
+            args.add(f.getValue());
+        }
+        return args;
+    }
+
+    private SendResult outcome(Message message, Response<?> reply) {
+        Object value;
+        try {
+            value = reply.get();
+        } catch (JedisDataException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("OOM")) {
+                if (!oom) {
+                    oom = true;
+                    events.brokerBlocked("Redis maxmemory reached: " + e.getMessage());
+                }
+            }
+            return SendResult.failed(e);
+        }
+        if (oom) {
+            oom = false;
+            events.brokerUnblocked();
+        }
+        if (value instanceof List<?> scriptReply) {
+            byte[] id = (byte[]) scriptReply.get(0);
+            long trimmed = (Long) scriptReply.get(1);
+            if (trimmed > 0) {
+                events.dropped(trimmed, DropReason.BACKLOG_TRIMMED);
+            }
+            if (id.length == 0) {
+                events.dropped(message, DropReason.BACKLOG_REJECTED);
+                return SendResult.REJECTED;
+            }
+        }
+        return SendResult.ACCEPTED;
+    }
+
+    private void dropConnection() {
+        Jedis c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    private void failAll(Throwable cause) {
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.result().complete(SendResult.failed(cause));
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(1_000);
+            if (thread.isAlive()) {
+                // Stuck on a broker that does not answer: closing the socket ends the wait.
+                Jedis c = connection;
+                if (c != null) {
+                    c.close();
+                }
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failAll(new IllegalStateException("the Redis sender is closed"));
+    }
+}

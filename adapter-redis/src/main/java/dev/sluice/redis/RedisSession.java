@@ -1,0 +1,216 @@
+package dev.sluice.redis;
+
+import dev.sluice.BacklogLimit;
+import dev.sluice.Capability;
+import dev.sluice.ChannelSpec;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.StrategyMapping;
+import dev.sluice.StrategyMapping.Strategy;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.BrokerSender;
+import dev.sluice.spi.BrokerSession;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XTrimParams;
+import redis.clients.jedis.resps.StreamGroupInfo;
+
+/**
+ * A channel's connections to one Redis stream: the sender's connection, one per receiver, and a
+ * small pool for acks, dead letters and the background reader of the backlog ({@code XINFO
+ * GROUPS} lag, refreshed every {@value #REFRESH_MILLIS} ms, never per send), which also applies a
+ * maximum age with {@code XTRIM MINID} and reports what it removed.
+ *
+ * <p>An acked entry is deleted ({@code XDEL}) while the stream has a single group, so that the
+ * stream holds only what is still to be done: {@code XACK} alone never frees memory, and the
+ * length then counts the backlog.
+ */
+final class RedisSession implements BrokerSession {
+
+    static final long REFRESH_MILLIS = 250;
+    /** Redis refuses bulk strings over 512 MB ({@code proto-max-bulk-len}). */
+    static final int MAX_PAYLOAD_BYTES = 512 * 1024 * 1024 - 64 * 1024;
+
+    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
+            Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+            Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
+            Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
+
+    private final ChannelSpec spec;
+    private final RedisEndpoint endpoint;
+    private final BrokerEvents events;
+    private final JedisPool pool;
+    private final RedisSender sender;
+    private final String deadLetter;
+    private final List<RedisReceiver> receivers = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService refresher;
+    private volatile long backlog = -1;
+    private volatile int groups = 1;
+    private volatile boolean closed;
+
+    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events) {
+        this.spec = spec;
+        this.endpoint = endpoint;
+        this.events = events;
+        this.pool = pool;
+        this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.stream() + ".dlq");
+        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, MAX_PAYLOAD_BYTES);
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-redis-backlog-" + endpoint.stream());
+            t.setDaemon(true);
+            return t;
+        });
+        this.refresher.scheduleWithFixedDelay(this::refresh, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public BrokerSender sender() {
+        return sender;
+    }
+
+    @Override
+    public BrokerReceiver receiver(String group, String consumerName) {
+        RedisReceiver r = new RedisReceiver(this, pool, endpoint, group, consumerName, spec.consumer());
+        receivers.add(r);
+        return r;
+    }
+
+    /** Creates the group (reading from the start of the stream) unless it exists. */
+    void ensureGroup(String group) {
+        try (Jedis j = pool.getResource()) {
+            j.xgroupCreate(endpoint.stream(), group, new StreamEntryID(0, 0), true);
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    void ack(String group, StreamEntryID id) {
+        for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
+            try (Jedis j = pool.getResource()) {
+                j.xack(endpoint.stream(), group, id);
+                if (groups <= 1) {
+                    j.xdel(endpoint.stream(), id);
+                }
+                return;
+            } catch (RuntimeException e) {
+                // The entry stays pending and is claimed again if this fails twice: at-least-once.
+            }
+        }
+    }
+
+    void deadLetter(String group, StreamEntryID id, Message message, String reason, int attempts) {
+        Message dead = message.header("x-dead-letter-reason", reason)
+                .header("x-original-destination", endpoint.stream())
+                .header("x-attempts", Integer.toString(attempts));
+        try (Jedis j = pool.getResource()) {
+            j.xadd(StreamCodec.bytes(deadLetter), XAddParams.xAddParams(), StreamCodec.encode(dead));
+        }
+        ack(group, id);
+    }
+
+    private void refresh() {
+        try (Jedis j = pool.getResource()) {
+            trimByAge(j);
+            backlog = readBacklog(j);
+        } catch (RuntimeException e) {
+            // the broker is away: keep the last figure, try again at the next refresh
+        }
+    }
+
+    private void trimByAge(Jedis j) {
+        spec.backlog().flatMap(BacklogLimit::maxAge).ifPresent(age -> {
+            long minId = System.currentTimeMillis() - age.toMillis();
+            long removed = j.xtrim(endpoint.stream(), XTrimParams.xTrimParams().minId(minId + "-0"));
+            if (removed > 0) {
+                events.dropped(removed, DropReason.BACKLOG_EXPIRED);
+            }
+        });
+    }
+
+    /** The fullest group's undelivered entries; with no group, the stream's length. */
+    private long readBacklog(Jedis j) {
+        if (!j.exists(endpoint.stream())) {
+            return 0;
+        }
+        long length = j.xlen(endpoint.stream());
+        List<StreamGroupInfo> infos = j.xinfoGroups(endpoint.stream());
+        groups = Math.max(1, infos.size());
+        if (infos.isEmpty()) {
+            return length;
+        }
+        long max = 0;
+        for (StreamGroupInfo g : infos) {
+            Object lag = g.getGroupInfo().get("lag");
+            long undelivered = lag instanceof Long l ? l : Math.max(0, length - g.getPending()); // lag is null after trims
+            max = Math.max(max, undelivered);
+        }
+        return max;
+    }
+
+    @Override
+    public long backlog() {
+        return backlog;
+    }
+
+    @Override
+    public List<StrategyMapping> mapping() {
+        ConsumerPolicy c = spec.consumer();
+        List<StrategyMapping> m = new ArrayList<>();
+        m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "XREADGROUP COUNT " + c.batchSize()));
+        m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "XREADGROUP BLOCK " + c.pollTimeout().toMillis()));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "COUNT <= cap - in flight, pending entries per consumer <= " + c.maxInFlight()));
+        m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart XREADGROUP, CLIENT UNBLOCK a blocked read"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "pipelined XADD, at most " + spec.producer().maxInFlight() + " replies outstanding"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "entry left pending, XCLAIM back after " + c.redeliveryDelay().toMillis()
+                + " ms; XAUTOCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
+        m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "delivery count (XPENDING) >= " + c.maxAttempts() + ": XADD to '" + deadLetter + "' + XACK"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "XINFO GROUPS lag"));
+        spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate: Redis has no rate limit")));
+        spec.backlog().ifPresent(limit -> {
+            limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST
+                    ? StrategyMapping.nativeKnob(Strategy.BACKLOG_DROP_OLDEST, "XADD MAXLEN " + (limit.isExact() ? "= " : "~ ") + n)
+                    : StrategyMapping.nativeKnob(Strategy.BACKLOG_REJECT_NEWEST, "Lua: XLEN < " + n + " then XADD")));
+            limit.maxAge().ifPresent(a -> m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_MAX_AGE, "XTRIM MINID now-" + a.toMillis() + " ms")));
+        });
+        m.add(StrategyMapping.emulated(Strategy.PRIORITY, "Redis streams are FIFO: priority orders the producer's buffer only"));
+        return List.copyOf(m);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        receivers.forEach(RedisReceiver::close);
+        sender.close();
+        refresher.shutdownNow();
+        try {
+            refresher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pool.close();
+    }
+}

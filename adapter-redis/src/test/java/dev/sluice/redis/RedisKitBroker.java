@@ -1,0 +1,139 @@
+package dev.sluice.redis;
+
+import dev.sluice.conformance.BrokerProbe;
+import dev.sluice.conformance.Fault;
+import dev.sluice.conformance.ProxiedKitBroker;
+import dev.sluice.conformance.provision.ProvisionedBroker;
+import java.io.IOException;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.resps.StreamGroupInfo;
+
+/**
+ * The kit's Redis: channels go through the fault proxy; the probe talks to Redis directly and
+ * reads its own figures ({@code XINFO GROUPS} lag, {@code XPENDING}); broker pressure is the real
+ * maxmemory alarm ({@code CONFIG SET maxmemory}), restored afterwards.
+ */
+final class RedisKitBroker extends ProxiedKitBroker implements BrokerProbe {
+
+    /** Kit runs claim a dead member's entries after 2 s instead of the default 30 s. */
+    private static final long CLAIM_IDLE_MS = 2_000;
+
+    private String maxmemoryBefore;
+
+    RedisKitBroker(ProvisionedBroker broker) throws IOException {
+        super(broker);
+    }
+
+    private Jedis direct() {
+        return new Jedis(new HostAndPort(broker.host(), broker.port()));
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public String uri(String destination) {
+        return proxiedBaseUri() + "/" + destination + "?claimIdleMs=" + CLAIM_IDLE_MS;
+    }
+
+    @Override
+    public BrokerProbe probe() {
+        return this;
+    }
+
+    @Override
+    public OptionalLong ready(String destination, String group) {
+        try (Jedis j = direct()) {
+            if (!j.exists(destination)) {
+                return OptionalLong.of(0);
+            }
+            long length = j.xlen(destination);
+            List<StreamGroupInfo> groups = j.xinfoGroups(destination);
+            for (StreamGroupInfo g : groups) {
+                if (g.getName().equals(group)) {
+                    Object lag = g.getGroupInfo().get("lag");
+                    return OptionalLong.of(lag instanceof Long l ? l : Math.max(0, length - g.getPending()));
+                }
+            }
+            return OptionalLong.of(length);
+        }
+    }
+
+    @Override
+    public OptionalLong unacked(String destination, String group) {
+        try (Jedis j = direct()) {
+            if (!j.exists(destination)) {
+                return OptionalLong.of(0);
+            }
+            for (StreamGroupInfo g : j.xinfoGroups(destination)) {
+                if (g.getName().equals(group)) {
+                    return OptionalLong.of(g.getPending());
+                }
+            }
+            return OptionalLong.of(0);
+        }
+    }
+
+    @Override
+    public OptionalLong backlog(String destination, String group) {
+        return ready(destination, group);
+    }
+
+    @Override
+    public Set<Fault> faults() {
+        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.BROKER_PRESSURE);
+    }
+
+    @Override
+    public String whyNot(Fault fault) {
+        return fault == Fault.RESTART
+                ? "the Redis under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
+                : super.whyNot(fault);
+    }
+
+    @Override
+    public void inject(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            try (Jedis j = direct()) {
+                maxmemoryBefore = j.configGet("maxmemory").get("maxmemory");
+                j.configSet("maxmemory", "1"); // every write is refused: OOM command not allowed
+            }
+        } else {
+            super.inject(fault);
+        }
+    }
+
+    @Override
+    public void heal(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            if (maxmemoryBefore != null) {
+                try (Jedis j = direct()) {
+                    j.configSet("maxmemory", maxmemoryBefore);
+                }
+                maxmemoryBefore = null;
+            }
+        } else {
+            super.heal(fault);
+        }
+    }
+
+    @Override
+    public Optional<String> unreachableUri() {
+        return Optional.of("redis://127.0.0.1:1/unreachable");
+    }
+
+    @Override
+    public void deleteDestination(String destination) {
+        try (Jedis j = direct()) {
+            j.del(destination, destination + ".dlq");
+        }
+    }
+}
