@@ -14,11 +14,15 @@ import redis.clients.jedis.JedisClientConfig;
  * <ul>
  *   <li>{@code claimIdleMs}: how long an entry pending at a member must be idle before another
  *       member claims it (a crashed consumer's work); default 30 000;
- *   <li>{@code db}: the database number; default 0.
+ *   <li>{@code db}: the database number; default 0;
+ *   <li>{@code deleteAcked}: delete an entry once acked while the stream has one group
+ *       ({@code XDEL}), so that the stream holds only work still to do; default true. Set it to
+ *       false when other applications read the stream with groups of their own that may appear
+ *       at any time.
  * </ul>
  */
 record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisClientConfig blockingConfig,
-                     JedisClientConfig controlConfig, String stream, long claimIdleMs) {
+                     JedisClientConfig controlConfig, String stream, long claimIdleMs, boolean deleteAcked) {
 
     /** Acks, claims and unblocks are quick: a broker that does not answer them in this time is stalled. */
     static final int CONTROL_TIMEOUT_MILLIS = 2_000;
@@ -33,6 +37,11 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         int port = uri.getPort() > 0 ? uri.getPort() : 6379;
         long claimIdle = spec.queryParameter("claimIdleMs").map(v -> parse("claimIdleMs", v, 1)).orElse(30_000L);
         int db = spec.queryParameter("db").map(v -> (int) parse("db", v, 0)).orElse(0);
+        boolean deleteAcked = spec.queryParameter("deleteAcked").map(v -> switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("deleteAcked (" + v + ") must be true or false");
+        }).orElse(true);
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis());
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(connectMillis)
@@ -56,7 +65,7 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         JedisClientConfig blocking = b.socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE,
                 poll.toMillis() + Math.max(2_000, spec.connectTimeout().toMillis()))).build();
         JedisClientConfig control = b.socketTimeoutMillis(CONTROL_TIMEOUT_MILLIS).build();
-        return new RedisEndpoint(new HostAndPort(uri.getHost(), port), config, blocking, control, stream, claimIdle);
+        return new RedisEndpoint(new HostAndPort(uri.getHost(), port), config, blocking, control, stream, claimIdle, deleteAcked);
     }
 
     private static long parse(String name, String value, long min) {

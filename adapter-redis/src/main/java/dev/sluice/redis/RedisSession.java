@@ -34,9 +34,9 @@ import redis.clients.jedis.resps.StreamGroupInfo;
  * GROUPS} lag, refreshed every {@value #REFRESH_MILLIS} ms, never per send), which also applies a
  * maximum age with {@code XTRIM MINID} and reports what it removed.
  *
- * <p>An acked entry is deleted ({@code XDEL}) while the stream has a single group, so that the
- * stream holds only what is still to be done: {@code XACK} alone never frees memory, and the
- * length then counts the backlog.
+ * <p>An acked entry is deleted ({@code XDEL}) while the stream has a single group (unless
+ * {@code deleteAcked=false}), so that the stream holds only what is still to be done: {@code XACK}
+ * alone never frees memory, and the length then counts the backlog.
  */
 final class RedisSession implements BrokerSession {
 
@@ -91,11 +91,14 @@ final class RedisSession implements BrokerSession {
     /** Creates the group (reading from the start of the stream) unless it exists. */
     void ensureGroup(String group) {
         try (Jedis j = pool.getResource()) {
-            j.xgroupCreate(endpoint.stream(), group, new StreamEntryID(0, 0), true);
-        } catch (JedisDataException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
-                throw e;
+            try {
+                j.xgroupCreate(endpoint.stream(), group, new StreamEntryID(0, 0), true);
+            } catch (JedisDataException e) {
+                if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                    throw e;
+                }
             }
+            groups = Math.max(1, j.xinfoGroups(endpoint.stream()).size()); // before any ack can delete
         }
     }
 
@@ -103,7 +106,7 @@ final class RedisSession implements BrokerSession {
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
             try (Jedis j = pool.getResource()) {
                 j.xack(endpoint.stream(), group, id);
-                if (groups <= 1) {
+                if (endpoint.deleteAcked() && groups <= 1) {
                     j.xdel(endpoint.stream(), id);
                 }
                 return;
