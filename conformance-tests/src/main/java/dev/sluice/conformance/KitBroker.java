@@ -76,6 +76,6 @@ public interface KitBroker {
     }
 
     /** Removes a destination the kit created, and its dead letter. Called after each test. */
-    default void deleteDestination(String destination) {
+    default void deleteDestination(String destination) throws Exception {
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.conformance.provision.ProvisionedBroker;
 import dev.sluice.conformance.proxy.FaultProxy;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -32,12 +31,11 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
     /** @return the broker's base URI with the proxy's host and port in place of the broker's */
     protected URI proxiedBaseUri() {
         URI base = broker.uri();
-        try {
-            return new URI(base.getScheme(), base.getRawUserInfo() == null ? null : base.getUserInfo(), proxy.host(), proxy.port(),
-                    base.getPath(), base.getQuery(), base.getFragment());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("cannot put the proxy into " + base, e);
-        }
+        // Raw parts, so that an encoded path such as RabbitMQ's %2F vhost survives.
+        String s = base.getScheme() + "://" + (base.getRawUserInfo() == null ? "" : base.getRawUserInfo() + "@")
+                + proxy.host() + ":" + proxy.port() + (base.getRawPath() == null ? "" : base.getRawPath())
+                + (base.getRawQuery() == null ? "" : "?" + base.getRawQuery());
+        return URI.create(s);
     }
 
     @Override

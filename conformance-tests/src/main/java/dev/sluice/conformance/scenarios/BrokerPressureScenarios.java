@@ -41,22 +41,25 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         ProducerBlockScenarios.warmUp(ch, received);
 
         broker.inject(Fault.BROKER_PRESSURE);
-        // Some brokers tell a connection it is blocked only when it next publishes.
-        int sent = 0;
-        while (!ch.pressure().brokerBlocked() && sent < capacity) {
-            ch.producer().send(Message.of("m" + sent++));
-        }
-        await().until(() -> ch.pressure().brokerBlocked());
+        // Some brokers raise the alarm a moment later, and tell a connection it is blocked only
+        // when it next publishes: keep publishing, one message per look, until it is told.
+        int[] sent = {0};
+        await("the broker's alarm reaches the channel").until(() -> {
+            if (!ch.pressure().brokerBlocked() && ch.pressure().buffered() < capacity) {
+                ch.producer().send(Message.of("m" + sent[0]++));
+            }
+            return ch.pressure().brokerBlocked();
+        });
         assertThat(recorder.events).contains("broker blocked");
         assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
         assertThat(ch.retryAfter()).isPresent();
 
         SendResult last = SendResult.ACCEPTED;
-        while (last.status() == SendResult.Status.ACCEPTED && sent < 10 * capacity) {
-            last = ch.producer().send(Message.of("m" + sent++));
+        while (last.status() == SendResult.Status.ACCEPTED && sent[0] < 10 * capacity) {
+            last = ch.producer().send(Message.of("m" + sent[0]++));
         }
         assertThat(last.status()).as("the block policy under the alarm").isEqualTo(SendResult.Status.TIMED_OUT);
-        int accepted = sent - 1;
+        int accepted = sent[0] - 1;
 
         broker.heal(Fault.BROKER_PRESSURE);
         await().until(() -> !ch.pressure().brokerBlocked());

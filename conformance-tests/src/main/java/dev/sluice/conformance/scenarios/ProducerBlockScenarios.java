@@ -63,6 +63,7 @@ public abstract class ProducerBlockScenarios extends ScenarioFamily {
         assertThat(results).hasSize(n).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
         assertThat(maxBuffered.get()).isLessThanOrEqualTo(capacity);
         await().until(() -> received.distinct().size() == n + 1);
+        assertThat(ch.producer().flush(broker.patience())).as("every send confirmed").isTrue();
         PressureState.ProducerCounters c = ch.pressure().producer();
         assertThat(c.dropped()).isZero();
         assertThat(c.confirmed()).isEqualTo(n + 1);

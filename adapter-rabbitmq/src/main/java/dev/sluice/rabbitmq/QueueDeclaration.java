@@ -1,0 +1,107 @@
+package dev.sluice.rabbitmq;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.sluice.BacklogLimit;
+import dev.sluice.ChannelSpec;
+import dev.sluice.DestinationConflictException;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Declares the queue (durable) with the arguments the spec asks for — {@code x-max-length} and
+ * {@code x-overflow} for a maximum length, {@code x-message-ttl} for a maximum age, and then a
+ * dead-letter exchange routing what the broker drops to {@code <queue>.dropped} — and the
+ * dead-letter queue for messages that failed {@code maxAttempts} times.
+ *
+ * <p>Queue arguments cannot change once declared. A spec that sets a backlog limit on a queue that
+ * exists with other arguments fails with a {@link DestinationConflictException} that shows both; a
+ * spec that sets none uses the queue as it is.
+ */
+record QueueDeclaration(String queue, String deadLetterQueue, Map<String, Object> arguments) {
+
+    static QueueDeclaration of(ChannelSpec spec, String queue) {
+        String dlq = spec.consumer().deadLetter().orElse(queue + ".dlq");
+        Map<String, Object> args = new LinkedHashMap<>();
+        spec.backlog().ifPresent(limit -> {
+            // What the broker drops for the limit is dead-lettered to a queue of its own, so that
+            // the channel can count and report every drop.
+            args.put("x-dead-letter-exchange", "");
+            args.put("x-dead-letter-routing-key", droppedQueue(queue));
+            limit.maxLength().ifPresent(n -> {
+                args.put("x-max-length", n);
+                args.put("x-overflow", limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST ? "drop-head" : "reject-publish");
+            });
+            limit.maxAge().ifPresent(age -> args.put("x-message-ttl", age.toMillis()));
+        });
+        return new QueueDeclaration(queue, dlq, args);
+    }
+
+    /** @return the queue that receives what the broker drops from {@code queue} for its backlog limit */
+    static String droppedQueue(String queue) {
+        return queue + ".dropped";
+    }
+
+    /** @return true when the queue has a backlog limit whose drops are reported through {@link #droppedQueue} */
+    boolean reportsDrops() {
+        return arguments.containsKey("x-dead-letter-routing-key");
+    }
+
+    void declare(Connection connection, boolean argumentsRequired) throws IOException {
+        declareOne(connection, deadLetterQueue, Map.of(), false);
+        if (reportsDrops()) {
+            declareOne(connection, droppedQueue(queue), Map.of(), false);
+        }
+        declareOne(connection, queue, arguments, argumentsRequired);
+    }
+
+    private static void declareOne(Connection connection, String name, Map<String, Object> args, boolean required)
+            throws IOException {
+        Channel ch = connection.createChannel();
+        try {
+            ch.queueDeclare(name, true, false, false, args);
+        } catch (IOException e) {
+            String reason = reasonOf(e);
+            if (reason == null || !reason.contains("PRECONDITION_FAILED")) {
+                throw e;
+            }
+            if (required) {
+                throw new DestinationConflictException(name, "other arguments (the broker says: " + reason + ")",
+                        "arguments " + args);
+            }
+            Channel passive = connection.createChannel(); // the failed declare closed the first channel
+            try {
+                passive.queueDeclarePassive(name);
+            } finally {
+                closeQuietly(passive);
+            }
+            return;
+        } finally {
+            closeQuietly(ch);
+        }
+    }
+
+    private static String reasonOf(IOException e) {
+        Throwable t = e;
+        while (t != null) {
+            if (t instanceof ShutdownSignalException s) {
+                return String.valueOf(s.getReason() instanceof com.rabbitmq.client.AMQP.Channel.Close c ? c.getReplyText() : s.getMessage());
+            }
+            t = t.getCause();
+        }
+        return e.getMessage();
+    }
+
+    private static void closeQuietly(Channel ch) {
+        try {
+            if (ch.isOpen()) {
+                ch.close();
+            }
+        } catch (IOException | TimeoutException | RuntimeException ignored) {
+            // already closed by the broker
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.sluice.rabbitmq;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.sluice.BrokerUnavailableException;
+import dev.sluice.ChannelSpec;
+import dev.sluice.spi.BrokerAdapter;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerSession;
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * The adapter for RabbitMQ, {@code amqp://user:password@host:5672/vhost/queue} and
+ * {@code amqps://}, through amqp-client. Registered through {@link java.util.ServiceLoader}; does
+ * no I/O until a channel is opened.
+ */
+public final class RabbitMqAdapter implements BrokerAdapter {
+
+    @Override
+    public String name() {
+        return "rabbitmq";
+    }
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("amqp", "amqps");
+    }
+
+    @Override
+    public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
+        RabbitMqEndpoint endpoint = RabbitMqEndpoint.of(spec);
+        ConnectionFactory factory = new ConnectionFactory();
+        try {
+            factory.setUri(endpoint.brokerUri());
+        } catch (Exception e) {
+            throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") is not a RabbitMQ address: " + e.getMessage(), e);
+        }
+        int timeout = (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis());
+        factory.setConnectionTimeout(timeout);
+        factory.setHandshakeTimeout(timeout);
+        factory.setAutomaticRecoveryEnabled(true);
+        factory.setTopologyRecoveryEnabled(true);
+        factory.setNetworkRecoveryInterval(500);
+        factory.setRequestedHeartbeat(10);
+        factory.setChannelRpcTimeout(Math.max(timeout, 5_000)); // a stalled broker must not hold an RPC for minutes
+        spec.nativeSettings().forEach((k, v) -> factory.getClientProperties().put(k, v));
+        Connection publishing = null;
+        Connection consuming = null;
+        try {
+            publishing = factory.newConnection("sluice-publish-" + endpoint.queue());
+            consuming = factory.newConnection("sluice-consume-" + endpoint.queue());
+            QueueDeclaration declaration = QueueDeclaration.of(spec, endpoint.queue());
+            declaration.declare(consuming, spec.backlog().isPresent());
+            RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, endpoint.queue(), events);
+            return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, declaration, events);
+        } catch (IOException | java.util.concurrent.TimeoutException e) {
+            closeQuietly(publishing);
+            closeQuietly(consuming);
+            if (publishing == null || consuming == null) {
+                throw new BrokerUnavailableException("RabbitMQ at " + endpoint.address() + " did not answer within "
+                        + timeout + " ms: " + e, e);
+            }
+            throw new dev.sluice.SluiceException("cannot prepare queue '" + endpoint.queue() + "' on " + endpoint.address() + ": " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(publishing);
+            closeQuietly(consuming);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.abort(2_000);
+            } catch (RuntimeException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+}

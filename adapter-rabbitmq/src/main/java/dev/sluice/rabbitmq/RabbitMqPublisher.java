@@ -1,0 +1,132 @@
+package dev.sluice.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.MessageProperties;
+import dev.sluice.Message;
+import dev.sluice.SendResult;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerSender;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Publishes with publisher confirms on a connection used for nothing else, so that a connection
+ * the broker blocks (memory or disk alarm) never stalls a consumer. Each send completes when the
+ * broker confirms it; a nack (a full queue with {@code x-overflow=reject-publish}) is
+ * {@code REJECTED}. The window of unconfirmed messages is the channel's in-flight cap. When the
+ * connection goes away, every unconfirmed send fails, and the channel's retry sends it again
+ * after recovery.
+ */
+final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
+
+    static final String KEY_HEADER = "x-sluice-key";
+    static final String ATTEMPT_HEADER = "x-sluice-attempt";
+    /** RabbitMQ 3.10's default {@code max_message_size} is 128 MiB. */
+    static final int MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
+
+    private record Outstanding(Message message, CompletableFuture<SendResult> result) {
+    }
+
+    private final Channel channel;
+    private final String queue;
+    private final BrokerEvents events;
+    private final ConcurrentNavigableMap<Long, Outstanding> unconfirmed = new ConcurrentSkipListMap<>();
+    private final Object publishLock = new Object();
+
+    RabbitMqPublisher(Connection connection, String queue, BrokerEvents events) throws IOException {
+        this.queue = queue;
+        this.events = events;
+        this.channel = connection.createChannel();
+        channel.confirmSelect();
+        channel.addConfirmListener((tag, multiple) -> settle(tag, multiple, true), (tag, multiple) -> settle(tag, multiple, false));
+        channel.addShutdownListener(cause -> failAll(cause));
+        connection.addBlockedListener(reason -> events.brokerBlocked("RabbitMQ blocked the connection: " + reason),
+                events::brokerUnblocked);
+    }
+
+    @Override
+    public CompletionStage<SendResult> send(Message message) {
+        return publish(message, 0);
+    }
+
+    /**
+     * Publishes to the queue through the default exchange; {@code attempt} above 0 marks a
+     * message given back for redelivery.
+     */
+    CompletableFuture<SendResult> publish(Message message, int attempt) {
+        return publish(queue, message, attempt);
+    }
+
+    /** Publishes to another queue (the dead-letter queue), confirmed like every send. */
+    CompletableFuture<SendResult> publishTo(String target, Message message) {
+        return publish(target, message, 0);
+    }
+
+    private CompletableFuture<SendResult> publish(String target, Message message, int attempt) {
+        CompletableFuture<SendResult> result = new CompletableFuture<>();
+        Map<String, Object> headers = new HashMap<>(message.headers());
+        if (message.key() != null) {
+            headers.put(KEY_HEADER, message.key());
+        }
+        if (attempt > 0) {
+            headers.put(ATTEMPT_HEADER, attempt);
+        }
+        AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
+                .headers(headers).priority(message.priority()).build();
+        synchronized (publishLock) {
+            long seq = channel.getNextPublishSeqNo();
+            unconfirmed.put(seq, new Outstanding(message, result));
+            try {
+                channel.basicPublish("", target, false, props, message.payload());
+            } catch (IOException | RuntimeException e) {
+                unconfirmed.remove(seq);
+                result.complete(SendResult.failed(e));
+            }
+        }
+        return result;
+    }
+
+    private void settle(long tag, boolean multiple, boolean ack) {
+        Map<Long, Outstanding> done = multiple ? unconfirmed.headMap(tag, true) : subMap(tag);
+        for (Outstanding o : done.values()) {
+            if (ack) {
+                o.result().complete(SendResult.ACCEPTED);
+            } else {
+                events.dropped(o.message(), DropReason.BACKLOG_REJECTED);
+                o.result().complete(SendResult.REJECTED);
+            }
+        }
+        done.clear();
+    }
+
+    private Map<Long, Outstanding> subMap(long tag) {
+        return unconfirmed.subMap(tag, true, tag, true);
+    }
+
+    private void failAll(Throwable cause) {
+        for (Long seq : unconfirmed.keySet()) {
+            Outstanding o = unconfirmed.remove(seq);
+            if (o != null) {
+                o.result().complete(SendResult.failed(cause));
+            }
+        }
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+        return MAX_PAYLOAD_BYTES;
+    }
+
+    @Override
+    public void close() {
+        failAll(new IllegalStateException("the publisher closed before the broker confirmed"));
+    }
+}

@@ -1,0 +1,305 @@
+package dev.sluice.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.spi.BrokerDelivery;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.DeliverySink;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One consumer of the queue on a channel of its own, with manual acks and {@code basic.qos}
+ * prefetch equal to the in-flight cap: the broker itself never has more unacked at this consumer.
+ * Pause is {@code basic.cancel} (waited for up to {@value #PAUSE_WAIT_MILLIS} ms), resume
+ * {@code basic.consume}; deliveries the broker had already sent when it cancelled still reach the
+ * channel (through the default consumer) and are held by it.
+ *
+ * <p>A nack gives the message back with its attempt counted: it is published again (persistent,
+ * confirmed, on the publishing connection) with {@code x-sluice-attempt} raised, after the
+ * redelivery delay, and then acked. A dead letter is published to the dead-letter queue the same
+ * way, then acked.
+ * A message the broker redelivers after a consumer went away ({@code redelivered}) counts one
+ * attempt more.
+ */
+final class RabbitMqReceiver implements BrokerReceiver {
+
+    private final Connection connection;
+    private final RabbitMqPublisher publisher;
+    private final ScheduledExecutorService scheduler;
+    private final String queue;
+    private final String deadLetterQueue;
+    private final String consumerTagBase;
+    private final ConsumerPolicy policy;
+
+    private final ScheduledExecutorService control;
+    private volatile Channel channel;
+    private DeliverySink sink;
+    private String consumerTag;
+    private boolean paused;
+    private boolean closed;
+    private int generation;
+
+    RabbitMqReceiver(Connection connection, RabbitMqPublisher publisher, ScheduledExecutorService scheduler,
+                     String queue, String deadLetterQueue, String consumerTag, ConsumerPolicy policy) {
+        this.connection = connection;
+        this.publisher = publisher;
+        this.scheduler = scheduler;
+        this.queue = queue;
+        this.deadLetterQueue = deadLetterQueue;
+        this.consumerTagBase = consumerTag;
+        this.policy = policy;
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-rabbitmq-control-" + consumerTag);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public synchronized void start(DeliverySink sink) {
+        this.sink = sink;
+        try {
+            channel = connection.createChannel();
+            channel.basicQos(policy.maxInFlight());
+            channel.setDefaultConsumer(new Handler()); // deliveries that arrive after a cancel
+            if (connection instanceof com.rabbitmq.client.Recoverable r) {
+                r.addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
+                    @Override
+                    public void handleRecovery(com.rabbitmq.client.Recoverable recovered) {
+                        control.execute(RabbitMqReceiver.this::reconcile);
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(com.rabbitmq.client.Recoverable recovering) {
+                    }
+                });
+            }
+            if (!paused) {
+                consume();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot consume from queue '" + queue + "': " + e.getMessage(), e);
+        }
+    }
+
+    private void consume() throws IOException {
+        generation++;
+        consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
+    }
+
+    /** Prefetch is the cap: the broker counts the credit itself. */
+    @Override
+    public void request(int n) {
+    }
+
+    /**
+     * Pause and resume only set the wanted state; {@link #reconcile()} brings the broker to it on
+     * this receiver's own control thread, because {@code basic.cancel} and {@code basic.consume}
+     * are RPCs that a stalled or recovering broker may not answer, and the channel's threads must
+     * never wait for them.
+     */
+    @Override
+    public void pause() {
+        synchronized (this) {
+            paused = true;
+        }
+        // Wait briefly for the cancel, so that nothing is fetched after pause() returns; a broker
+        // that does not answer in time gets the cancel later.
+        try {
+            control.submit(this::reconcile).get(PAUSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
+                 | java.util.concurrent.RejectedExecutionException e) {
+            // applied when the broker answers, or the receiver is closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How long pause() waits for the broker to confirm the cancel. */
+    static final long PAUSE_WAIT_MILLIS = 2_000;
+
+    @Override
+    public void resume() {
+        synchronized (this) {
+            paused = false;
+        }
+        control.execute(this::reconcile);
+    }
+
+    /**
+     * Cancels or starts the consumer so that it matches the wanted state; when the broker cannot
+     * be reached (a cut, a recovery in progress) it tries again shortly. Also run after the
+     * connection recovered, since recovery brings back the consumers that were running.
+     */
+    void reconcile() {
+        synchronized (this) {
+            if (closed || channel == null) {
+                return;
+            }
+            try {
+                if (!paused && consumerTag == null) {
+                    consume();
+                } else if (paused && consumerTag != null) {
+                    String tag = consumerTag;
+                    consumerTag = null; // a cancel that fails on a dead connection also ends the consumer:
+                    channel.basicCancel(tag); // recovery does not bring back what was being cancelled
+                }
+            } catch (IOException | RuntimeException e) {
+                if (!control.isShutdown()) {
+                    control.schedule(this::reconcile, 500, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        control.shutdownNow();
+        Channel ch = channel;
+        if (ch != null) {
+            try {
+                ch.abort(); // without waiting for the broker; unacked messages go back to the queue
+            } catch (IOException | RuntimeException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    private static int attemptOf(AMQP.BasicProperties props, Envelope envelope) {
+        Object header = props.getHeaders() == null ? null : props.getHeaders().get(RabbitMqPublisher.ATTEMPT_HEADER);
+        int attempt = header instanceof Number n ? n.intValue() : 1;
+        return envelope.isRedeliver() ? attempt + 1 : attempt;
+    }
+
+    private static Message toMessage(AMQP.BasicProperties props, byte[] body) {
+        Message m = Message.of(body);
+        Map<String, Object> headers = props.getHeaders();
+        if (headers != null) {
+            Map<String, String> copy = new LinkedHashMap<>();
+            headers.forEach((k, v) -> {
+                if (k.equals(RabbitMqPublisher.KEY_HEADER)) {
+                    return;
+                }
+                if (!k.equals(RabbitMqPublisher.ATTEMPT_HEADER) && v != null && !(v instanceof java.util.List)) {
+                    copy.put(k, v.toString());
+                }
+            });
+            Object key = headers.get(RabbitMqPublisher.KEY_HEADER);
+            if (key != null) {
+                m = m.key(key.toString());
+            }
+            if (!copy.isEmpty()) {
+                m = m.headers(copy);
+            }
+        }
+        if (props.getPriority() != null && props.getPriority() > 0) {
+            m = m.priority(Math.min(Message.MAX_PRIORITY, props.getPriority()));
+        }
+        return m;
+    }
+
+    private final class Handler extends DefaultConsumer {
+        Handler() {
+            super(null);
+        }
+
+        @Override
+        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+            sink.onDelivery(new Delivery(channel, envelope.getDeliveryTag(), toMessage(props, body), attemptOf(props, envelope)));
+        }
+    }
+
+    private final class Delivery implements BrokerDelivery {
+        private final Channel on;
+        private final long tag;
+        private final Message message;
+        private final int attempt;
+
+        Delivery(Channel on, long tag, Message message, int attempt) {
+            this.on = on;
+            this.tag = tag;
+            this.message = message;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public Message message() {
+            return message;
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public String id() {
+            return queue + "#" + tag;
+        }
+
+        @Override
+        public void ack() {
+            try {
+                on.basicAck(tag, false);
+            } catch (IOException | RuntimeException e) {
+                // the channel went away: the broker redelivers (at-least-once)
+            }
+        }
+
+        @Override
+        public void nack(Duration delay) {
+            Runnable giveBack = () -> publisher.publish(message, attempt + 1).whenComplete((r, e) -> {
+                if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
+                    ack();
+                } else {
+                    requeue();
+                }
+            });
+            if (delay.isZero()) {
+                giveBack.run();
+            } else {
+                scheduler.schedule(giveBack, delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** The copy could not be published: the broker's own requeue, without the count. */
+        private void requeue() {
+            try {
+                on.basicNack(tag, false, true);
+            } catch (IOException | RuntimeException e) {
+                // the channel went away: the broker redelivers
+            }
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            Message dead = message.header("x-dead-letter-reason", reason)
+                    .header("x-original-destination", queue)
+                    .header("x-attempts", Integer.toString(attempt));
+            publisher.publishTo(deadLetterQueue, dead).whenComplete((r, e) -> {
+                if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
+                    ack();
+                } else {
+                    requeue(); // not moved: try again on the next delivery
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.sluice.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.BacklogLimit;
+import dev.sluice.ChannelSpec;
+import dev.sluice.Sluice;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class RabbitMqEndpointTest {
+
+    @Test
+    @DisplayName("reads the vhost and the queue from the path, %2F being the default vhost")
+    void parsesUri() {
+        RabbitMqEndpoint e = RabbitMqEndpoint.of(ChannelSpec.of("amqp://app:pw@mq.local:5673/%2F/orders"));
+        assertThat(e.vhost()).isEqualTo("/");
+        assertThat(e.queue()).isEqualTo("orders");
+        assertThat(e.brokerUri().toString()).isEqualTo("amqp://app:pw@mq.local:5673/%2F");
+        RabbitMqEndpoint shop = RabbitMqEndpoint.of(ChannelSpec.of("amqps://mq.local/shop/invoices"));
+        assertThat(shop.vhost()).isEqualTo("shop");
+        assertThat(shop.queue()).isEqualTo("invoices");
+        RabbitMqEndpoint plain = RabbitMqEndpoint.of(ChannelSpec.of("amqp://mq.local/jobs"));
+        assertThat(plain.vhost()).isEqualTo("/");
+        assertThat(plain.queue()).isEqualTo("jobs");
+        assertThat(plain.address()).isEqualTo("mq.local:5672");
+    }
+
+    @Test
+    @DisplayName("refuses a URI that names no queue")
+    void noQueue() {
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://guest:guest@127.0.0.1:5672/%2F/")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names no queue");
+    }
+
+    @Test
+    @DisplayName("turns a backlog limit into queue arguments, and reports the broker's drops through <queue>.dropped")
+    void queueArguments() {
+        QueueDeclaration d = QueueDeclaration.of(ChannelSpec.of("amqp://h/q")
+                .backlog(BacklogLimit.maxLength(10).rejectNewest().andMaxAge(Duration.ofSeconds(30))), "q");
+        assertThat(d.arguments()).containsEntry("x-max-length", 10L).containsEntry("x-overflow", "reject-publish")
+                .containsEntry("x-message-ttl", 30_000L).containsEntry("x-dead-letter-routing-key", "q.dropped");
+        assertThat(d.deadLetterQueue()).isEqualTo("q.dlq");
+        assertThat(QueueDeclaration.of(ChannelSpec.of("amqp://h/q"), "q").arguments()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("is found by ServiceLoader for amqp and amqps")
+    void discovered() {
+        assertThat(Sluice.installedSchemes()).contains("amqp", "amqps", "mem");
+    }
+}

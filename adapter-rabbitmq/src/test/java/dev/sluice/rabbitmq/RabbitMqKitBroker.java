@@ -1,0 +1,174 @@
+package dev.sluice.rabbitmq;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.sluice.conformance.BrokerProbe;
+import dev.sluice.conformance.Fault;
+import dev.sluice.conformance.ProxiedKitBroker;
+import dev.sluice.conformance.provision.ProvisionedBroker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The kit's RabbitMQ: channels go through the fault proxy; the probe reads the broker itself —
+ * ready messages from {@code queue.declare-ok} on a direct connection, unacknowledged ones from
+ * {@code rabbitmqctl list_queues}; broker pressure is the real memory alarm, set and cleared with
+ * {@code rabbitmqctl set_vm_memory_high_watermark}.
+ */
+final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerProbe {
+
+    private final Connection direct;
+    private final String vhost;
+
+    RabbitMqKitBroker(ProvisionedBroker broker) throws Exception {
+        super(broker);
+        ConnectionFactory f = new ConnectionFactory();
+        f.setUri(broker.uri());
+        this.direct = f.newConnection("sluice-kit-probe");
+        String rawPath = broker.uri().getRawPath();
+        this.vhost = rawPath == null || rawPath.length() <= 1
+                ? "/" : java.net.URLDecoder.decode(rawPath.substring(1), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String name() {
+        return "rabbitmq";
+    }
+
+    @Override
+    public String uri(String destination) {
+        return proxiedBaseUri() + "/" + destination;
+    }
+
+    @Override
+    public BrokerProbe probe() {
+        return this;
+    }
+
+    @Override
+    public OptionalLong ready(String destination, String group) {
+        try {
+            Channel ch = direct.createChannel();
+            try {
+                return OptionalLong.of(ch.queueDeclarePassive(destination).getMessageCount());
+            } finally {
+                if (ch.isOpen()) {
+                    ch.close();
+                }
+            }
+        } catch (IOException e) {
+            return OptionalLong.of(0); // no such queue yet
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public OptionalLong unacked(String destination, String group) {
+        List<String> lines = rabbitmqctl("list_queues", "-p", vhost, "name", "messages_unacknowledged", "--no-table-headers");
+        for (String line : lines) {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length == 2 && cols[0].equals(destination)) {
+                return OptionalLong.of(Long.parseLong(cols[1]));
+            }
+        }
+        return OptionalLong.of(0);
+    }
+
+    @Override
+    public OptionalLong backlog(String destination, String group) {
+        return ready(destination, group);
+    }
+
+    @Override
+    public Set<Fault> faults() {
+        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.BROKER_PRESSURE);
+    }
+
+    @Override
+    public String whyNot(Fault fault) {
+        return fault == Fault.RESTART
+                ? "the RabbitMQ under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
+                : super.whyNot(fault);
+    }
+
+    @Override
+    public void inject(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            rabbitmqctl("set_vm_memory_high_watermark", "0.000001");
+        } else {
+            super.inject(fault);
+        }
+    }
+
+    @Override
+    public void heal(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            rabbitmqctl("set_vm_memory_high_watermark", "0.4"); // the default, as .ci/run sets it
+        } else {
+            super.heal(fault);
+        }
+    }
+
+    @Override
+    public Optional<String> unreachableUri() {
+        return Optional.of("amqp://guest:guest@127.0.0.1:1/%2F/unreachable");
+    }
+
+    @Override
+    public OptionalInt maxPayloadBytes() {
+        return OptionalInt.empty();
+    }
+
+    @Override
+    public boolean storesDestinationSettings() {
+        return true;
+    }
+
+    @Override
+    public void deleteDestination(String destination) throws Exception {
+        Channel ch = direct.createChannel();
+        ch.queueDelete(destination);
+        ch.queueDelete(destination + ".dlq");
+        ch.queueDelete(destination + ".dropped");
+        ch.close();
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        try {
+            direct.close(2_000);
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
+    private static List<String> rabbitmqctl(String... args) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add("rabbitmqctl");
+        command.add("-q");
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+            }
+            return out.lines().toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("rabbitmqctl is needed to read the broker's unacked count: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
