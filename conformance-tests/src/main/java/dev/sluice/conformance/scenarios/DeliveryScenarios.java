@@ -38,6 +38,9 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
             assertThat(ch.producer().send(Message.of("m" + i)).isAccepted()).as("send m%d", i).isTrue();
         }
         await("every message delivered and acked").until(() -> ch.pressure().consumer().acked() >= n);
+        // A broker may deliver a message before it confirms it to the producer (RabbitMQ confirms
+        // persistent messages after writing them): wait for the confirms too.
+        assertThat(ch.producer().flush(broker.patience())).as("every send confirmed").isTrue();
 
         assertThat(received.distinct()).hasSize(n);
         assertThat(received.duplicates()).as("redeliveries on a healthy run").isZero();
