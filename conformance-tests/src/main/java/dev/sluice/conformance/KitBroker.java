@@ -55,6 +55,14 @@ public interface KitBroker {
         return Duration.ofSeconds(1);
     }
 
+    /**
+     * @return why this broker cannot show messages expiring by age within the kit's patience, or
+     *     empty when it can
+     */
+    default Optional<String> whyNoMaxAgeExpiry() {
+        return Optional.empty();
+    }
+
     /** @return the largest payload the broker accepts, for the too-large scenario; empty when it has no practical limit */
     default java.util.OptionalInt maxPayloadBytes() {
         return java.util.OptionalInt.empty();

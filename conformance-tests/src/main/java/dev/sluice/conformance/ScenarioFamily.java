@@ -128,6 +128,19 @@ public abstract class ScenarioFamily {
         assumeTrue(broker.faults().contains(fault), () -> broker.whyNot(fault));
     }
 
+    /**
+     * Asserts that {@code actual} holds exactly {@code expected}: in that order where the broker
+     * keeps order ({@link Capability#PER_KEY_ORDER}), in any order where it does not (standard
+     * SQS queues).
+     */
+    protected static void assertSameMessages(BackpressureChannel ch, java.util.List<String> actual, java.util.List<String> expected) {
+        if (ch.capabilities().contains(Capability.PER_KEY_ORDER)) {
+            org.assertj.core.api.Assertions.assertThat(actual).containsExactlyElementsOf(expected);
+        } else {
+            org.assertj.core.api.Assertions.assertThat(actual).containsExactlyInAnyOrderElementsOf(expected);
+        }
+    }
+
     /** @return the figure, or skips the test saying that the broker cannot tell it */
     protected static long brokerFigure(OptionalLong figure, String what) {
         assumeTrue(figure.isPresent(), "the broker cannot report " + what);

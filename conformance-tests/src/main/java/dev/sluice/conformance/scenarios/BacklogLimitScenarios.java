@@ -64,8 +64,7 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         s.consumer().resume();
         await().until(() -> s.received().count() >= LIMIT);
         await().during(Duration.ofMillis(300)).until(() -> s.received().count() == LIMIT);
-        assertThat(s.received().payloads).containsExactlyElementsOf(
-                IntStream.range(SENT - LIMIT, SENT).mapToObj(i -> "m" + i).toList());
+        assertSameMessages(s.ch(), s.received().payloads, IntStream.range(SENT - LIMIT, SENT).mapToObj(i -> "m" + i).toList());
     }
 
     @Test
@@ -87,12 +86,13 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
 
         s.consumer().resume();
         await().until(() -> s.received().count() >= LIMIT);
-        assertThat(s.received().payloads).containsExactlyElementsOf(IntStream.range(0, LIMIT).mapToObj(i -> "m" + i).toList());
+        assertSameMessages(s.ch(), s.received().payloads, IntStream.range(0, LIMIT).mapToObj(i -> "m" + i).toList());
     }
 
     @Test
     @DisplayName("max age removes messages older than the limit and keeps the fresh ones")
     void maxAgeExpiresOldMessages() throws Exception {
+        broker.whyNoMaxAgeExpiry().ifPresent(why -> org.junit.jupiter.api.Assumptions.abort(why));
         Duration maxAge = broker.shortestMaxAge();
         String destination = fresh("maxage");
         Setup s = setUp(destination, BacklogLimit.maxAge(maxAge), Capability.BACKLOG_MAX_AGE,
@@ -113,6 +113,6 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         s.consumer().resume();
         await().until(() -> s.received().count() >= 5);
         await().during(Duration.ofMillis(300)).until(() -> s.received().count() == 5);
-        assertThat(s.received().payloads).containsExactly("new0", "new1", "new2", "new3", "new4");
+        assertSameMessages(s.ch(), s.received().payloads, List.of("new0", "new1", "new2", "new3", "new4"));
     }
 }

@@ -1,0 +1,245 @@
+package dev.sluice.sqs;
+
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.spi.BrokerDelivery;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.DeliverySink;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * One consumer of the queue: long-polling {@code ReceiveMessage} for
+ * {@code min(10, cap − inFlight)} messages, so the consumer never holds more than the cap.
+ * Polling stops while paused; messages a receive brings back after a pause are made visible
+ * again at once. While a handler runs, its message's visibility is extended every half timeout,
+ * so a slow handler never sees its message delivered a second time. Ack is {@code DeleteMessage},
+ * nack {@code ChangeMessageVisibility(delay)}, and {@code ApproximateReceiveCount} is the attempt.
+ */
+final class SqsReceiver implements BrokerReceiver {
+
+    private final SqsSession session;
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final ConsumerPolicy policy;
+    private final int visibilitySeconds;
+    private final Map<String, String> inFlight = new ConcurrentHashMap<>(); // messageId -> receipt handle
+
+    // guarded by this
+    private long credit;
+    private boolean paused;
+    private boolean stopped;
+
+    private Thread thread;
+    private DeliverySink sink;
+
+    SqsReceiver(SqsSession session, SqsClient sqs, String queueUrl, ConsumerPolicy policy, int visibilitySeconds) {
+        this.session = session;
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.policy = policy;
+        this.visibilitySeconds = visibilitySeconds;
+    }
+
+    @Override
+    public void start(DeliverySink sink) {
+        this.sink = sink;
+        thread = new Thread(this::pollLoop, "sluice-sqs-receive");
+        thread.setDaemon(true);
+        thread.start();
+        session.extendWhileRunning(this);
+    }
+
+    @Override
+    public synchronized void request(int n) {
+        credit += n;
+        notifyAll();
+    }
+
+    @Override
+    public synchronized void pause() {
+        paused = true;
+    }
+
+    @Override
+    public synchronized void resume() {
+        paused = false;
+        notifyAll();
+    }
+
+    private void pollLoop() {
+        int waitSeconds = (int) Math.min(20, Math.max(0, (policy.pollTimeout().toMillis() + 999) / 1000));
+        while (true) {
+            int n;
+            synchronized (this) {
+                while (!stopped && (paused || credit == 0)) {
+                    try {
+                        wait(1_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (stopped) {
+                    return;
+                }
+                n = (int) Math.min(10, credit);
+            }
+            ReceiveMessageResponse response;
+            try {
+                response = sqs.receiveMessage(r -> r.queueUrl(queueUrl).maxNumberOfMessages(n).waitTimeSeconds(waitSeconds)
+                        .visibilityTimeout(visibilitySeconds)
+                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
+                        .messageAttributeNames("All"));
+            } catch (SdkException e) {
+                synchronized (this) {
+                    try {
+                        wait(500);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+                continue;
+            }
+            List<software.amazon.awssdk.services.sqs.model.Message> got = response.messages();
+            boolean giveBack;
+            synchronized (this) {
+                giveBack = paused || stopped;
+                if (!giveBack) {
+                    credit -= got.size();
+                }
+            }
+            if (giveBack) {
+                makeVisible(got); // paused while the receive was out: they were never handed out
+                continue;
+            }
+            for (software.amazon.awssdk.services.sqs.model.Message m : got) {
+                inFlight.put(m.messageId(), m.receiptHandle());
+                String count = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+                int attempt = count == null ? 1 : Integer.parseInt(count);
+                sink.onDelivery(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
+            }
+        }
+    }
+
+    private void makeVisible(List<software.amazon.awssdk.services.sqs.model.Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
+                    .receiptHandle(messages.get(i).receiptHandle()).visibilityTimeout(0).build());
+        }
+        try {
+            sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries));
+        } catch (SdkException ignored) {
+            // they become visible when their timeout ends
+        }
+    }
+
+    /** Called every half visibility timeout: keeps running handlers' messages invisible. */
+    void extendVisibility() {
+        List<String> receipts = new ArrayList<>(inFlight.values());
+        for (int from = 0; from < receipts.size(); from += 10) {
+            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = from; i < Math.min(receipts.size(), from + 10); i++) {
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
+                        .receiptHandle(receipts.get(i)).visibilityTimeout(visibilitySeconds).build());
+            }
+            try {
+                sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            } catch (SdkException ignored) {
+                // tried again at the next tick
+            }
+        }
+    }
+
+    boolean isStopped() {
+        synchronized (this) {
+            return stopped;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            notifyAll();
+        }
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
+                thread.join(25_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        inFlight.clear(); // no longer extended: SQS makes them visible when their timeout ends
+    }
+
+    private final class Delivery implements BrokerDelivery {
+        private final String id;
+        private final String receipt;
+        private final Message message;
+        private final int attempt;
+
+        Delivery(String id, String receipt, Message message, int attempt) {
+            this.id = id;
+            this.receipt = receipt;
+            this.message = message;
+            this.attempt = attempt;
+        }
+
+        @Override
+        public Message message() {
+            return message;
+        }
+
+        @Override
+        public int attempt() {
+            return attempt;
+        }
+
+        @Override
+        public String id() {
+            return id;
+        }
+
+        @Override
+        public void ack() {
+            inFlight.remove(id);
+            try {
+                sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(receipt));
+            } catch (SdkException e) {
+                // it comes back after its visibility timeout: at-least-once
+            }
+        }
+
+        @Override
+        public void nack(Duration delay) {
+            inFlight.remove(id);
+            int seconds = (int) Math.min(43_200, (delay.toMillis() + 999) / 1000);
+            try {
+                sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receipt).visibilityTimeout(seconds));
+            } catch (SdkException e) {
+                // it comes back after its visibility timeout anyway
+            }
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            session.deadLetter(message, reason, attempt);
+            ack();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package dev.sluice.sqs;
+
+import dev.sluice.Message;
+import dev.sluice.SendResult;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerSender;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.SqsException;
+
+/**
+ * Sends with {@code SendMessageBatch}, up to ten messages a request, one request at a time, so
+ * the requests in flight stay bounded (and the messages by the channel's send window). Throttling
+ * ({@code 429}, {@code ThrottlingException}, {@code RequestThrottled}) is the broker-pressure
+ * signal. A maximum length is emulated: the cached depth plus what was sent since it was read
+ * decides whether the newest message is refused.
+ */
+final class SqsSender implements BrokerSender, AutoCloseable {
+
+    private record Pending(Message message, CompletableFuture<SendResult> result) {
+    }
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final boolean fifo;
+    private final int maxPayloadBytes;
+    private final long maxLength; // 0: none
+    private final LongSupplier estimatedDepth;
+    private final Runnable countSent;
+    private final BrokerEvents events;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private boolean throttled;
+
+    SqsSender(SqsClient sqs, String queueUrl, boolean fifo, int maxPayloadBytes, long maxLength,
+              LongSupplier estimatedDepth, Runnable countSent, BrokerEvents events) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.fifo = fifo;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.maxLength = maxLength;
+        this.estimatedDepth = estimatedDepth;
+        this.countSent = countSent;
+        this.events = events;
+        this.thread = new Thread(this::sendLoop, "sluice-sqs-send");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    @Override
+    public CompletionStage<SendResult> send(Message message) {
+        CompletableFuture<SendResult> result = new CompletableFuture<>();
+        if (closed) {
+            result.complete(SendResult.failed(new IllegalStateException("the SQS sender is closed")));
+        } else {
+            queue.add(new Pending(message, result));
+        }
+        return result;
+    }
+
+    /** Payloads travel Base64 in the body: three bytes become four characters. */
+    @Override
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    private void sendLoop() {
+        List<Pending> batch = new ArrayList<>(10);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, 9);
+                write(batch);
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                batch.clear();
+            }
+        }
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.result().complete(SendResult.failed(new IllegalStateException("the SQS sender closed")));
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+        List<Pending> sent = new ArrayList<>();
+        for (Pending p : batch) {
+            if (maxLength > 0 && estimatedDepth.getAsLong() + sent.size() >= maxLength) {
+                events.dropped(p.message(), DropReason.BACKLOG_REJECTED);
+                p.result().complete(SendResult.REJECTED);
+                continue;
+            }
+            SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder()
+                    .id(Integer.toString(sent.size()))
+                    .messageBody(SqsCodec.body(p.message()))
+                    .messageAttributes(SqsCodec.attributes(p.message()));
+            if (fifo) {
+                e.messageGroupId(p.message().key() == null ? "sluice" : p.message().key())
+                        .messageDeduplicationId(UUID.randomUUID().toString());
+            }
+            entries.add(e.build());
+            sent.add(p);
+        }
+        if (entries.isEmpty()) {
+            return;
+        }
+        SendMessageBatchResponse response;
+        try {
+            response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
+        } catch (SdkException e) {
+            if (isThrottling(e)) {
+                throttled(true, e.getMessage());
+            }
+            sent.forEach(p -> p.result().complete(SendResult.failed(e)));
+            return;
+        }
+        throttled(false, null);
+        response.successful().forEach(ok -> {
+            countSent.run();
+            sent.get(Integer.parseInt(ok.id())).result().complete(SendResult.ACCEPTED);
+        });
+        for (BatchResultErrorEntry failed : response.failed()) {
+            Pending p = sent.get(Integer.parseInt(failed.id()));
+            if (failed.code() != null && failed.code().contains("Throttl")) {
+                throttled(true, failed.message());
+            }
+            p.result().complete(SendResult.failed(new IllegalStateException(
+                    "SQS refused the message: " + failed.code() + " " + failed.message())));
+        }
+    }
+
+    static boolean isThrottling(SdkException e) {
+        if (e instanceof SqsException s) {
+            String code = s.awsErrorDetails() == null ? "" : String.valueOf(s.awsErrorDetails().errorCode());
+            return s.statusCode() == 429 || code.contains("Throttl");
+        }
+        return false;
+    }
+
+    private void throttled(boolean now, String why) {
+        if (now && !throttled) {
+            throttled = true;
+            events.brokerBlocked("SQS is throttling: " + why);
+        } else if (!now && throttled) {
+            throttled = false;
+            events.brokerUnblocked();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

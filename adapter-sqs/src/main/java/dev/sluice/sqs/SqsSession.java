@@ -1,0 +1,181 @@
+package dev.sluice.sqs;
+
+import dev.sluice.Capability;
+import dev.sluice.ChannelSpec;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.StrategyMapping;
+import dev.sluice.StrategyMapping.Strategy;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.BrokerSender;
+import dev.sluice.spi.BrokerSession;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * A channel's client for one SQS queue. The depth ({@code ApproximateNumberOfMessages}) is read
+ * every {@value #REFRESH_MILLIS} ms and cached, never queried per send; the same timer extends
+ * the visibility of messages whose handlers still run.
+ */
+final class SqsSession implements BrokerSession {
+
+    static final long REFRESH_MILLIS = 250;
+
+    private final ChannelSpec spec;
+    private final SqsEndpoint endpoint;
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final String deadLetterUrl;
+    private final String deadLetterName;
+    private final SqsSender sender;
+    private final ScheduledExecutorService timer;
+    private final List<SqsReceiver> receivers = new CopyOnWriteArrayList<>();
+    private final AtomicLong sentTotal = new AtomicLong();
+    private volatile long depth = -1;
+    private volatile long sentWhenDepthRead;
+    private volatile boolean closed;
+
+    SqsSession(ChannelSpec spec, SqsEndpoint endpoint, SqsClient sqs, String queueUrl, String deadLetterName,
+               String deadLetterUrl, int maxMessageBytes, BrokerEvents events) {
+        this.spec = spec;
+        this.endpoint = endpoint;
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.deadLetterName = deadLetterName;
+        this.deadLetterUrl = deadLetterUrl;
+        long maxLength = spec.backlog().flatMap(b -> b.maxLength().isPresent()
+                ? java.util.Optional.of(b.maxLength().getAsLong()) : java.util.Optional.empty()).orElse(0L);
+        // The body is Base64: the largest payload whose encoding fits, less room for attributes.
+        int maxPayload = Math.max(0, (maxMessageBytes - 2_048) / 4 * 3);
+        this.sender = new SqsSender(sqs, queueUrl, endpoint.fifo(), maxPayload, maxLength, this::estimatedDepth,
+                sentTotal::incrementAndGet, events);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-sqs-" + endpoint.queue());
+            t.setDaemon(true);
+            return t;
+        });
+        readDepth();
+        timer.scheduleWithFixedDelay(this::readDepth, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void readDepth() {
+        long sentBefore = sentTotal.get();
+        try {
+            String n = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                    .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+            sentWhenDepthRead = sentBefore;
+            depth = Long.parseLong(n);
+        } catch (SdkException | NumberFormatException e) {
+            // keep the last figure
+        }
+    }
+
+    /** The cached depth plus what was sent since it was read: what a length limit is checked against. */
+    private long estimatedDepth() {
+        return Math.max(0, depth) + (sentTotal.get() - sentWhenDepthRead);
+    }
+
+    void extendWhileRunning(SqsReceiver r) {
+        long every = Math.max(500, endpoint.visibilityTimeoutSeconds() * 1000L / 2);
+        timer.scheduleWithFixedDelay(() -> {
+            if (!r.isStopped()) {
+                r.extendVisibility();
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void deadLetter(Message message, String reason, int attempts) {
+        Message dead = message.header("x-dead-letter-reason", reason)
+                .header("x-original-destination", endpoint.queue())
+                .header("x-attempts", Integer.toString(attempts));
+        sqs.sendMessage(r -> {
+            r.queueUrl(deadLetterUrl).messageBody(SqsCodec.body(dead)).messageAttributes(SqsCodec.attributes(dead));
+            if (deadLetterName.endsWith(".fifo")) {
+                r.messageGroupId("sluice").messageDeduplicationId(java.util.UUID.randomUUID().toString());
+            }
+        });
+    }
+
+    @Override
+    public BrokerSender sender() {
+        return sender;
+    }
+
+    @Override
+    public BrokerReceiver receiver(String group, String consumerName) {
+        SqsReceiver r = new SqsReceiver(this, sqs, queueUrl, spec.consumer(), endpoint.visibilityTimeoutSeconds());
+        receivers.add(r);
+        return r;
+    }
+
+    @Override
+    public long backlog() {
+        return depth;
+    }
+
+    @Override
+    public List<StrategyMapping> mapping() {
+        ConsumerPolicy c = spec.consumer();
+        List<StrategyMapping> m = new ArrayList<>();
+        m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "ReceiveMessage MaxNumberOfMessages=min(10, cap - in flight)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "long polling WaitTimeSeconds="
+                + Math.min(20, (c.pollTimeout().toMillis() + 999) / 1000)));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "receive only cap - in flight (" + c.maxInFlight() + ")"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart polling"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "SendMessageBatch, one request at a time"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "throttling (429, ThrottlingException)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "ChangeMessageVisibility(" + c.redeliveryDelay().toSeconds()
+                + " s) to nack; visibility extended while the handler runs"));
+        m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after ApproximateReceiveCount >= " + c.maxAttempts()
+                + " sent to queue '" + deadLetterName + "' and deleted (a queue's own redrive policy also works)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "ApproximateNumberOfMessages, cached"));
+        spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate")));
+        spec.backlog().ifPresent(limit -> {
+            limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == dev.sluice.BacklogLimit.WhenFull.DROP_OLDEST
+                    ? StrategyMapping.unsupported(Strategy.BACKLOG_DROP_OLDEST,
+                            "SQS cannot remove its oldest messages; the limit is not applied")
+                    : StrategyMapping.emulated(Strategy.BACKLOG_REJECT_NEWEST,
+                            "refused when the cached depth plus recent sends reaches " + n)));
+            limit.maxAge().ifPresent(a -> m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_MAX_AGE,
+                    "MessageRetentionPeriod=" + a.toSeconds())));
+        });
+        if (endpoint.fifo()) {
+            m.add(StrategyMapping.nativeKnob(Strategy.PRIORITY, "FIFO: MessageGroupId from the key, order kept per key"));
+        }
+        return List.copyOf(m);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        EnumSet<Capability> c = EnumSet.of(Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+                Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_REJECT_NEWEST,
+                Capability.BACKLOG_MAX_AGE);
+        if (endpoint.fifo()) {
+            c.add(Capability.PER_KEY_ORDER);
+        }
+        return Set.copyOf(c);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        receivers.forEach(SqsReceiver::close);
+        sender.close();
+        timer.shutdownNow();
+        sqs.close();
+    }
+}
