@@ -9,8 +9,10 @@ import java.util.concurrent.Flow;
  * {@link #publisher()}, once. Thread-safe.
  *
  * <p>Pausing has owners: each {@link PauseReason} is held or not, and the consumer fetches only
- * when none is held. While paused no delivery reaches the handler or subscriber; deliveries the
- * broker had already sent are held back until resume.
+ * when none is held. While paused no delivery reaches the handler or subscriber; a delivery the
+ * broker had already sent when the pause was taken is given back to the broker (a paused consumer
+ * holds nothing). A {@code BACKPRESSURE} pause alone only stops fetching: what was already fetched
+ * is within the in-flight cap and is handled.
  */
 public interface MessageConsumer extends AutoCloseable {
 

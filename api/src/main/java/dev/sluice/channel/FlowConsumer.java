@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (bounded by the subscriber's demand in the publisher view) and one more per settled delivery,
  * so the broker is never asked for more than the cap. Pausing has owners ({@link PauseOwners});
  * {@code BACKPRESSURE} is taken at the pause threshold and released at the resume threshold;
- * any other reason also holds back deliveries the broker had already sent. Deliveries leave
+ * while any other reason is held, a delivery the broker had already sent is given back to it
+ * (released, not counted as a failed attempt) rather than kept. Deliveries leave
  * through one serial drain loop, so a subscriber's {@code onNext} calls never overlap.
  */
 final class FlowConsumer implements MessageConsumer, DeliverySink {
@@ -262,12 +263,15 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
                     subscriber = null;
                 }
             } else {
-                while (!owners.holdsDeliveries()) {
-                    Handle h = ready.poll();
-                    if (h == null) {
-                        break;
+                Handle h;
+                while ((h = ready.poll()) != null) {
+                    if (owners.holdsDeliveries()) {
+                        // In transit when the pause was taken: a paused consumer holds nothing,
+                        // so it goes back to the broker for later (or for another member).
+                        h.release();
+                    } else {
+                        emit(h);
                     }
-                    emit(h);
                 }
             }
             missed = wip.addAndGet(-missed);

@@ -48,7 +48,9 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
         await("in-flight work drained while the manual pause holds").until(() -> consumer.inFlight() == 0);
         assertThat(consumer.pausedReasons()).as("BACKPRESSURE released, MANUAL held").containsExactly(PauseReason.MANUAL);
         int handledWhenDrained = handled.get();
-        await().during(Duration.ofMillis(500)).until(() -> handled.get() == handledWhenDrained);
+        long receivedWhenDrained = ch.pressure().consumer().received();
+        await("nothing fetched or handled while the manual pause holds").during(Duration.ofMillis(500))
+                .until(() -> handled.get() == handledWhenDrained && ch.pressure().consumer().received() == receivedWhenDrained);
         probe().unacked(destination, "g").ifPresent(u ->
                 assertThat(probe().unacked(destination, "g").getAsLong()).as("fetched while paused").isZero());
         probe().ready(destination, "g").ifPresent(r ->
