@@ -4,16 +4,11 @@ import dev.sluice.BacklogLimit;
 import dev.sluice.Message;
 import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BatchingSender;
 import dev.sluice.spi.BrokerEvents;
-import dev.sluice.spi.BrokerSender;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
@@ -31,7 +26,7 @@ import redis.clients.jedis.params.XAddParams;
  * <p>{@code OOM command not allowed} (maxmemory reached) is the broker-pressure signal: the channel
  * is told the broker is blocked until an add succeeds again.
  */
-final class RedisSender implements BrokerSender, AutoCloseable {
+final class RedisSender extends BatchingSender {
 
     static final int PIPELINE = 64;
 
@@ -51,40 +46,23 @@ final class RedisSender implements BrokerSender, AutoCloseable {
             "local id = redis.call(unpack(args))",
             "return {id, before + 1 - redis.call('XLEN', KEYS[1])}"));
 
-    private record Pending(Message message, CompletableFuture<SendResult> result) {
-    }
 
     private final RedisEndpoint endpoint;
     private final byte[] stream;
     private final BacklogLimit limit;
     private final BrokerEvents events;
     private final int maxPayloadBytes;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
-    private volatile boolean closed;
     private volatile boolean oom;
     private volatile Jedis connection;
 
     RedisSender(RedisEndpoint endpoint, BacklogLimit limit, BrokerEvents events, int maxPayloadBytes) {
+        super("sluice-redis-send-" + endpoint.stream(), PIPELINE);
         this.endpoint = endpoint;
         this.stream = StreamCodec.bytes(endpoint.stream());
         this.limit = limit;
         this.events = events;
         this.maxPayloadBytes = maxPayloadBytes;
-        this.thread = new Thread(this::sendLoop, "sluice-redis-send-" + endpoint.stream());
-        this.thread.setDaemon(true);
-        this.thread.start();
-    }
-
-    @Override
-    public CompletionStage<SendResult> send(Message message) {
-        CompletableFuture<SendResult> result = new CompletableFuture<>();
-        if (closed) {
-            result.complete(SendResult.failed(new IllegalStateException("the Redis sender is closed")));
-        } else {
-            queue.add(new Pending(message, result));
-        }
-        return result;
+        start();
     }
 
     @Override
@@ -92,27 +70,8 @@ final class RedisSender implements BrokerSender, AutoCloseable {
         return maxPayloadBytes;
     }
 
-    private void sendLoop() {
-        List<Pending> batch = new ArrayList<>(PIPELINE);
-        while (!closed || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, PIPELINE - 1);
-                write(batch);
-            } catch (InterruptedException e) {
-                break;
-            } finally {
-                batch.clear();
-            }
-        }
-        failAll(new IllegalStateException("the Redis sender closed before the broker answered"));
-    }
-
-    private void write(List<Pending> batch) {
+    @Override
+    protected void write(List<Pending> batch) {
         List<Response<?>> replies = new ArrayList<>(batch.size());
         try {
             if (connection == null) {
@@ -192,30 +151,8 @@ final class RedisSender implements BrokerSender, AutoCloseable {
         }
     }
 
-    private void failAll(Throwable cause) {
-        Pending p;
-        while ((p = queue.poll()) != null) {
-            p.result().complete(SendResult.failed(cause));
-        }
-    }
-
     @Override
-    public void close() {
-        closed = true;
-        try {
-            thread.join(1_000);
-            if (thread.isAlive()) {
-                // Stuck on a broker that does not answer: closing the socket ends the wait.
-                Jedis c = connection;
-                if (c != null) {
-                    c.close();
-                }
-                thread.interrupt();
-                thread.join(5_000);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        failAll(new IllegalStateException("the Redis sender is closed"));
+    protected void abortWrite() {
+        dropConnection(); // a broker that stopped answering: closing the socket ends the wait
     }
 }

@@ -179,7 +179,9 @@ final class SqsReceiver implements BrokerReceiver {
         }
         if (thread != null && thread != Thread.currentThread()) {
             try {
-                thread.join(25_000);
+                // A long poll ends within its wait time; one stuck on a stalled endpoint ends when
+                // the session closes the client, and the (daemon) thread then sees it is stopped.
+                thread.join(2_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

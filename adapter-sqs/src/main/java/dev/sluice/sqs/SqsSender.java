@@ -3,16 +3,11 @@ package dev.sluice.sqs;
 import dev.sluice.Message;
 import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BatchingSender;
 import dev.sluice.spi.BrokerEvents;
-import dev.sluice.spi.BrokerSender;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -28,10 +23,7 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * signal. A maximum length is emulated: the cached depth plus what was sent since it was read
  * decides whether the newest message is refused.
  */
-final class SqsSender implements BrokerSender, AutoCloseable {
-
-    private record Pending(Message message, CompletableFuture<SendResult> result) {
-    }
+final class SqsSender extends BatchingSender {
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -41,13 +33,11 @@ final class SqsSender implements BrokerSender, AutoCloseable {
     private final LongSupplier estimatedDepth;
     private final Runnable countSent;
     private final BrokerEvents events;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
-    private volatile boolean closed;
     private boolean throttled;
 
     SqsSender(SqsClient sqs, String queueUrl, boolean fifo, int maxPayloadBytes, long maxLength,
               LongSupplier estimatedDepth, Runnable countSent, BrokerEvents events) {
+        super("sluice-sqs-send", 10);
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.fifo = fifo;
@@ -56,20 +46,7 @@ final class SqsSender implements BrokerSender, AutoCloseable {
         this.estimatedDepth = estimatedDepth;
         this.countSent = countSent;
         this.events = events;
-        this.thread = new Thread(this::sendLoop, "sluice-sqs-send");
-        this.thread.setDaemon(true);
-        this.thread.start();
-    }
-
-    @Override
-    public CompletionStage<SendResult> send(Message message) {
-        CompletableFuture<SendResult> result = new CompletableFuture<>();
-        if (closed) {
-            result.complete(SendResult.failed(new IllegalStateException("the SQS sender is closed")));
-        } else {
-            queue.add(new Pending(message, result));
-        }
-        return result;
+        start();
     }
 
     /** Payloads travel Base64 in the body: three bytes become four characters. */
@@ -78,30 +55,8 @@ final class SqsSender implements BrokerSender, AutoCloseable {
         return maxPayloadBytes;
     }
 
-    private void sendLoop() {
-        List<Pending> batch = new ArrayList<>(10);
-        while (!closed || !queue.isEmpty()) {
-            try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, 9);
-                write(batch);
-            } catch (InterruptedException e) {
-                break;
-            } finally {
-                batch.clear();
-            }
-        }
-        Pending p;
-        while ((p = queue.poll()) != null) {
-            p.result().complete(SendResult.failed(new IllegalStateException("the SQS sender closed")));
-        }
-    }
-
-    private void write(List<Pending> batch) {
+    @Override
+    protected void write(List<Pending> batch) {
         List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
         List<Pending> sent = new ArrayList<>();
         for (Pending p : batch) {
@@ -164,16 +119,6 @@ final class SqsSender implements BrokerSender, AutoCloseable {
         } else if (!now && throttled) {
             throttled = false;
             events.brokerUnblocked();
-        }
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
