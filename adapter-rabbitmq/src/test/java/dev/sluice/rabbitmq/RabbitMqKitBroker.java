@@ -94,13 +94,6 @@ final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerProbe {
     }
 
     @Override
-    public String whyNot(Fault fault) {
-        return fault == Fault.RESTART
-                ? "the RabbitMQ under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
-                : super.whyNot(fault);
-    }
-
-    @Override
     public void inject(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
             rabbitmqctl("set_vm_memory_high_watermark", "0.000001");

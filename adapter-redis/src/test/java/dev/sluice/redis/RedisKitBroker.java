@@ -93,13 +93,6 @@ final class RedisKitBroker extends ProxiedKitBroker implements BrokerProbe {
     }
 
     @Override
-    public String whyNot(Fault fault) {
-        return fault == Fault.RESTART
-                ? "the Redis under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
-                : super.whyNot(fault);
-    }
-
-    @Override
     public void inject(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
             try (Jedis j = direct()) {

@@ -43,6 +43,14 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS);
     }
 
+    /** A broker the kit did not start (a service, an explicit URI) is never restarted by it. */
+    @Override
+    public String whyNot(Fault fault) {
+        return fault == Fault.RESTART
+                ? "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
+                : KitBroker.super.whyNot(fault);
+    }
+
     @Override
     public void inject(Fault fault) throws Exception {
         switch (fault) {
