@@ -1,9 +1,11 @@
 package dev.sluice.conformance;
 
+import dev.sluice.BacklogLimit;
 import dev.sluice.BackpressureChannel;
 import dev.sluice.ChannelSpec;
 import dev.sluice.Sluice;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -22,6 +24,15 @@ public interface KitBroker {
      * @return the URI of that destination on this broker
      */
     String uri(String destination);
+
+    /**
+     * The URI of a destination that {@code members} members of one group consume at the same
+     * time. A broker whose parallelism is fixed per destination (Kafka partitions) makes room
+     * for them; every other broker ignores the count.
+     */
+    default String uri(String destination, int members) {
+        return uri(destination);
+    }
 
     /** @return reads figures from the broker itself */
     BrokerProbe probe();
@@ -71,6 +82,15 @@ public interface KitBroker {
     /** @return true when a destination keeps settings (queue arguments) that a later open can conflict with */
     default boolean storesDestinationSettings() {
         return false;
+    }
+
+    /**
+     * @return two backlog limits the broker keeps on a destination and that conflict, the
+     *     first showing "10" and the second "20" in the broker's terms; by default a maximum
+     *     length of 10 and one of 20 with reject-newest (queue arguments)
+     */
+    default List<BacklogLimit> conflictingLimits() {
+        return List.of(BacklogLimit.maxLength(10), BacklogLimit.maxLength(20).rejectNewest());
     }
 
     /** @return the longest a scenario waits for the broker to show an effect */

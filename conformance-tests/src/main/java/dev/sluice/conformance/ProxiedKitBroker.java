@@ -14,7 +14,9 @@ import java.util.Set;
  * its broker has (an alarm, a restart).
  *
  * <p>A broker that tells clients its own address (Kafka's advertised listeners) must advertise
- * the proxy's, or clients will go around it.
+ * the proxy's, or clients will go around it: when the provisioned broker names a
+ * {@link ProvisionedBroker#proxyRoute() route}, the proxy listens where the broker sends its
+ * clients. A broker the kit started itself can also be restarted ({@link Fault#RESTART}).
  */
 public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
 
@@ -25,7 +27,9 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
 
     protected ProxiedKitBroker(ProvisionedBroker broker) throws IOException {
         this.broker = broker;
-        this.proxy = FaultProxy.start(broker.host(), broker.port());
+        this.proxy = broker.proxyRoute().isPresent()
+                ? FaultProxy.start(broker.host(), broker.proxyRoute().get().targetPort(), broker.proxyRoute().get().listenPort())
+                : FaultProxy.start(broker.host(), broker.port());
     }
 
     /** @return the broker's base URI with the proxy's host and port in place of the broker's */
@@ -40,7 +44,8 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
 
     @Override
     public Set<Fault> faults() {
-        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS);
+        return broker.restartable() ? EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.RESTART)
+                : EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS);
     }
 
     /** A broker the kit did not start (a service, an explicit URI) is never restarted by it. */
@@ -56,6 +61,12 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         switch (fault) {
             case STALL -> proxy.stall();
             case CUT_CONNECTIONS -> proxy.cutConnections();
+            case RESTART -> {
+                if (!broker.restartable()) {
+                    throw new UnsupportedOperationException(whyNot(fault));
+                }
+                broker.restart(java.time.Duration.ofSeconds(90));
+            }
             default -> throw new UnsupportedOperationException(whyNot(fault));
         }
     }

@@ -81,7 +81,12 @@ public abstract class ScenarioFamily {
 
     /** @return a spec for the destination with the kit's default timeouts */
     protected ChannelSpec spec(String destination) {
-        return ChannelSpec.of(broker.uri(destination))
+        return spec(destination, 1);
+    }
+
+    /** @return a spec for a destination that {@code members} members of one group consume at once */
+    protected ChannelSpec spec(String destination, int members) {
+        return ChannelSpec.of(broker.uri(destination, members))
                 .connectTimeout(Duration.ofSeconds(15))
                 .closeTimeout(Duration.ofSeconds(10));
     }

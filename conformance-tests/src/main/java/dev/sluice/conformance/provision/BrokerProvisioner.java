@@ -210,7 +210,8 @@ public final class BrokerProvisioner {
             switch (kind) {
                 case KAFKA: {
                     InProcessKafka kafka = InProcessKafka.start(START_TIMEOUT);
-                    return new Attempt(Optional.of(new ProvisionedBroker(kind, kafka.uri(), "in-process KRaft", elapsed(start), kafka)),
+                    return new Attempt(Optional.of(new ProvisionedBroker(kind, kafka.uri(), "in-process KRaft", elapsed(start), kafka,
+                            kafka.proxyRoute())),
                             "started Kafka in this JVM");
                 }
                 case SQS: {

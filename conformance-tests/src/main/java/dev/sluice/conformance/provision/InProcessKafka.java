@@ -23,43 +23,60 @@ import org.apache.kafka.common.utils.Time;
 /**
  * A single-node Kafka (KRaft, broker and controller in one) inside this JVM, from the
  * {@code kafka_2.13} server artifact, on free loopback ports and a temporary log directory.
+ *
+ * <p>Besides its own listener it opens a second one, {@code PROXIED}, that advertises a port
+ * reserved for a fault proxy ({@link #proxyRoute()}): a client that bootstraps through the proxy
+ * is told to come back through it, so stalls and cuts reach every connection. Clients of the
+ * first listener never see the proxy. It can be restarted on the same ports and data.
  */
-final class InProcessKafka implements AutoCloseable {
+final class InProcessKafka implements RestartableServer {
 
-    private final KafkaRaftServer server;
+    private final Properties props;
     private final Path logDir;
     private final int port;
+    private final ProxyRoute proxyRoute;
+    private KafkaRaftServer server;
 
-    private InProcessKafka(KafkaRaftServer server, Path logDir, int port) {
-        this.server = server;
+    private InProcessKafka(Properties props, Path logDir, int port, ProxyRoute proxyRoute) {
+        this.props = props;
         this.logDir = logDir;
         this.port = port;
+        this.proxyRoute = proxyRoute;
     }
 
     /** Formats the storage, starts the server and waits until an admin client sees the cluster. */
     static InProcessKafka start(Duration timeout) throws Exception {
         int brokerPort = FreePorts.find();
         int controllerPort = FreePorts.find();
+        ProxyRoute route = new ProxyRoute(FreePorts.find(), FreePorts.find());
         Path logDir = Files.createTempDirectory("sluice-kafka-");
         Properties props = new Properties();
         props.putAll(Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
                 Map.entry("node.id", "1"),
                 Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
-                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort),
-                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort),
-                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"),
+                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+                        + ",PROXIED://127.0.0.1:" + route.targetPort()),
+                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort
+                        + ",PROXIED://127.0.0.1:" + route.listenPort()),
+                Map.entry("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT"),
                 Map.entry("controller.listener.names", "CONTROLLER"),
                 Map.entry("inter.broker.listener.name", "PLAINTEXT"),
                 Map.entry("log.dirs", logDir.toString()),
                 Map.entry("num.partitions", "3"),
+                // Expired segments go within a second of their retention, not after the default 5 minutes.
+                Map.entry("log.retention.check.interval.ms", "1000"),
+                Map.entry("log.initial.task.delay.ms", "1000"),
                 Map.entry("offsets.topic.replication.factor", "1"),
                 Map.entry("offsets.topic.num.partitions", "5"),
                 Map.entry("transaction.state.log.replication.factor", "1"),
                 Map.entry("transaction.state.log.min.isr", "1"),
                 Map.entry("share.coordinator.state.topic.replication.factor", "1"),
                 Map.entry("share.coordinator.state.topic.min.isr", "1"),
-                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                // Members that start together join the first generation together, as with Kafka's
+                // default (3 s): a group formed member by member rebalances under load and hands
+                // the records in flight at each revocation out again.
+                Map.entry("group.initial.rebalance.delay.ms", "1000"),
                 // The default cleaner buffer takes 128 MiB of heap.
                 Map.entry("log.cleaner.dedupe.buffer.size", "2097152"),
                 Map.entry("auto.create.topics.enable", "true")));
@@ -73,16 +90,41 @@ final class InProcessKafka implements AutoCloseable {
         if (formatted != 0) {
             throw new IOException("formatting the Kafka storage failed: " + formatLog.toString(StandardCharsets.UTF_8));
         }
-        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
-        InProcessKafka kafka = new InProcessKafka(server, logDir, brokerPort);
+        InProcessKafka kafka = new InProcessKafka(props, logDir, brokerPort, route);
         try {
-            server.startup();
-            kafka.awaitReady(timeout);
+            kafka.startServer(timeout);
             return kafka;
         } catch (Exception e) {
             kafka.close();
             throw e;
         }
+    }
+
+    private synchronized void startServer(Duration timeout) throws Exception {
+        server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+        server.startup();
+        awaitReady(timeout);
+    }
+
+    private synchronized void stopServer() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    @Override
+    public void restart(Duration timeout) throws Exception {
+        long start = System.nanoTime();
+        stopServer();
+        startServer(timeout);
+        System.out.println("[sluice] restarted the in-process Kafka on port " + port + " in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+    }
+
+    ProxyRoute proxyRoute() {
+        return proxyRoute;
     }
 
     private void awaitReady(Duration timeout) throws Exception {
@@ -101,8 +143,7 @@ final class InProcessKafka implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            server.shutdown();
-            server.awaitShutdown();
+            stopServer();
         } finally {
             TemporaryFiles.deleteTree(logDir);
         }

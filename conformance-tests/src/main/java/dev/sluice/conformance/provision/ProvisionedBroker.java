@@ -3,6 +3,7 @@ package dev.sluice.conformance.provision;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A broker the kit got hold of: its base URI (scheme, host, port, credentials; the kit adds the
@@ -17,14 +18,48 @@ public final class ProvisionedBroker implements AutoCloseable {
     private final String source;
     private final Duration startTime;
     private final AutoCloseable stopper;
+    private final ProxyRoute proxyRoute;
     private boolean closed;
 
     ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper) {
+        this(kind, uri, source, startTime, stopper, null);
+    }
+
+    ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper,
+                      ProxyRoute proxyRoute) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.uri = Objects.requireNonNull(uri, "uri");
         this.source = Objects.requireNonNull(source, "source");
         this.startTime = Objects.requireNonNull(startTime, "startTime");
         this.stopper = Objects.requireNonNull(stopper, "stopper");
+        this.proxyRoute = proxyRoute;
+    }
+
+    /**
+     * @return where a fault proxy must listen and forward so that every connection of this
+     *     broker's clients passes through it; empty when the base URI's host and port are enough
+     *     (the broker does not redirect its clients) or when the kit does not control what the
+     *     broker advertises (a broker it did not start)
+     */
+    public Optional<ProxyRoute> proxyRoute() {
+        return Optional.ofNullable(proxyRoute);
+    }
+
+    /** @return true when the kit started this server itself and {@link #restart(Duration)} works */
+    public boolean restartable() {
+        return stopper instanceof RestartableServer;
+    }
+
+    /**
+     * Stops the server and starts it again with the same ports and data; returns once it answers.
+     *
+     * @throws UnsupportedOperationException when {@link #restartable()} is false
+     */
+    public void restart(Duration timeout) throws Exception {
+        if (!(stopper instanceof RestartableServer server)) {
+            throw new UnsupportedOperationException(this + " was not started by the kit: it is not restarted");
+        }
+        server.restart(timeout);
     }
 
     public BrokerKind kind() {

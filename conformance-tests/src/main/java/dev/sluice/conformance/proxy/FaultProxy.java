@@ -41,11 +41,12 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean refusing;
     private volatile boolean closed;
 
-    private FaultProxy(String targetHost, int targetPort) throws IOException {
+    private FaultProxy(String targetHost, int targetPort, int listenPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.server = new ServerSocket();
-        this.server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        this.server.setReuseAddress(true);
+        this.server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort));
         this.acceptor = new Thread(this::acceptLoop, "fault-proxy-" + targetPort);
         this.acceptor.setDaemon(true);
         this.acceptor.start();
@@ -57,11 +58,25 @@ public final class FaultProxy implements AutoCloseable {
      * @throws IOException if no port can be bound
      */
     public static FaultProxy start(String targetHost, int targetPort) throws IOException {
+        return start(targetHost, targetPort, 0);
+    }
+
+    /**
+     * Starts a proxy on loopback port {@code listenPort} (0 for any free one) in front of
+     * {@code targetHost:targetPort}: a broker that advertises an address to its clients (Kafka)
+     * is told the proxy's port before it starts.
+     *
+     * @throws IOException if the port cannot be bound
+     */
+    public static FaultProxy start(String targetHost, int targetPort, int listenPort) throws IOException {
         Objects.requireNonNull(targetHost, "targetHost");
         if (targetPort < 1 || targetPort > 65_535) {
             throw new IllegalArgumentException("targetPort (" + targetPort + ") must be between 1 and 65535");
         }
-        return new FaultProxy(targetHost, targetPort);
+        if (listenPort < 0 || listenPort > 65_535) {
+            throw new IllegalArgumentException("listenPort (" + listenPort + ") must be between 0 and 65535");
+        }
+        return new FaultProxy(targetHost, targetPort, listenPort);
     }
 
     /** @return the host clients connect to: always 127.0.0.1 */

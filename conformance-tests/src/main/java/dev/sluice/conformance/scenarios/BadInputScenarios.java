@@ -18,6 +18,7 @@ import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.ScenarioFamily;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
@@ -85,8 +86,9 @@ public abstract class BadInputScenarios extends ScenarioFamily {
         assumeTrue(broker.storesDestinationSettings(),
                 broker.name() + " keeps no settings on a destination, so there is nothing to conflict with");
         String destination = fresh("mismatch");
-        open(spec(destination).backlog(BacklogLimit.maxLength(10)));
-        assertThatThrownBy(() -> open(spec(destination).backlog(BacklogLimit.maxLength(20).rejectNewest())))
+        List<BacklogLimit> limits = broker.conflictingLimits();
+        open(spec(destination).backlog(limits.get(0)));
+        assertThatThrownBy(() -> open(spec(destination).backlog(limits.get(1))))
                 .isInstanceOf(DestinationConflictException.class)
                 .hasMessageContaining("10")
                 .hasMessageContaining("20");

@@ -30,7 +30,7 @@ public abstract class ConsumerGroupScenarios extends ScenarioFamily {
     @DisplayName("shares the messages of a group among three members: each processed once, every member used")
     void sharesAmongMembers() throws Exception {
         int n = scaled(150);
-        BackpressureChannel ch = open(spec(fresh("group")).consumer(ConsumerPolicy.pull(5).maxInFlight(5)));
+        BackpressureChannel ch = open(spec(fresh("group"), 3).consumer(ConsumerPolicy.pull(5).maxInFlight(5)));
         assumeCapability(ch, Capability.CONSUMER_GROUPS, broker.name() + " has no consumer groups");
         List<Received> members = IntStream.range(0, 3).mapToObj(i -> new Received()).toList();
         // A member holds its first delivery until every member has one, so that a broker that
