@@ -1,0 +1,50 @@
+package dev.sluice.kafka;
+
+import dev.sluice.Message;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * A message as a Kafka record: the payload is the value, the key the record key (so Kafka's
+ * partitioner keeps per-key order), each header a record header in UTF-8, and a priority other
+ * than 0 the header {@value #PRIORITY}.
+ */
+final class KafkaCodec {
+
+    static final String PRIORITY = "x-sluice-priority";
+
+    private KafkaCodec() {
+    }
+
+    static ProducerRecord<byte[], byte[]> encode(String topic, Integer partition, Message m) {
+        RecordHeaders headers = new RecordHeaders();
+        m.headers().forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        if (m.priority() != 0) {
+            headers.add(PRIORITY, Integer.toString(m.priority()).getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] key = m.key() == null ? null : m.key().getBytes(StandardCharsets.UTF_8);
+        return new ProducerRecord<>(topic, partition, key, m.payload(), headers);
+    }
+
+    static Message decode(ConsumerRecord<byte[], byte[]> r) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        int priority = 0;
+        for (Header h : r.headers()) {
+            String value = h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+            if (h.key().equals(PRIORITY)) {
+                priority = Integer.parseInt(value);
+            } else {
+                headers.put(h.key(), value);
+            }
+        }
+        Message m = Message.of(r.value() == null ? new byte[0] : r.value())
+                .key(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
+                .priority(priority);
+        return headers.isEmpty() ? m : m.headers(headers);
+    }
+}

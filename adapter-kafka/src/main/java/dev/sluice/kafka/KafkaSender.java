@@ -1,0 +1,124 @@
+package dev.sluice.kafka;
+
+import dev.sluice.Message;
+import dev.sluice.SendResult;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerSender;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+
+/**
+ * Sends through one idempotent {@link KafkaProducer}. The producer's own block is the native
+ * one: {@code send} waits up to {@code max.block.ms} for metadata or for room in
+ * {@code buffer.memory}; when that wait runs out (or a batch expires undelivered) the broker is
+ * reported blocked until a send succeeds again. {@code RecordTooLargeException} answers
+ * {@code TOO_LARGE}. Messages without a key go round robin over the partitions, so that every
+ * member of a group gets work however few they are; messages with a key go where Kafka's
+ * partitioner puts them, which keeps their order.
+ *
+ * <p>A reject-newest maximum length is emulated: a message is refused when the backlog (the
+ * lag of the channel's groups, {@link KafkaSession#estimatedBacklog()}) plus the sends not yet
+ * confirmed reach the limit.
+ */
+final class KafkaSender implements BrokerSender {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaSession session;
+    private final String topic;
+    private final BrokerEvents events;
+    private final int maxPayloadBytes;
+    private final long rejectAbove; // 0: no limit
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicLong unconfirmed = new AtomicLong();
+    private boolean bufferBlocked;
+    private boolean throttled;
+    private boolean reportedBlocked;
+
+    KafkaSender(KafkaProducer<byte[], byte[]> producer, KafkaSession session, String topic, BrokerEvents events,
+                int maxPayloadBytes, long rejectAbove) {
+        this.producer = producer;
+        this.session = session;
+        this.topic = topic;
+        this.events = events;
+        this.maxPayloadBytes = maxPayloadBytes;
+        this.rejectAbove = rejectAbove;
+    }
+
+    @Override
+    public int maxPayloadBytes() {
+        return maxPayloadBytes;
+    }
+
+    @Override
+    public CompletionStage<SendResult> send(Message message) {
+        if (rejectAbove > 0 && session.estimatedBacklog() + unconfirmed.get() >= rejectAbove) {
+            events.dropped(message, DropReason.BACKLOG_REJECTED);
+            return CompletableFuture.completedFuture(SendResult.REJECTED);
+        }
+        CompletableFuture<SendResult> result = new CompletableFuture<>();
+        Integer partition = message.key() == null
+                ? Math.floorMod(roundRobin.getAndIncrement(), session.partitionCount()) : null;
+        unconfirmed.incrementAndGet();
+        try {
+            producer.send(KafkaCodec.encode(topic, partition, message), (metadata, error) -> {
+                if (error == null) {
+                    session.confirmed(metadata.partition(), metadata.offset());
+                }
+                unconfirmed.decrementAndGet();
+                result.complete(outcome(error));
+            });
+        } catch (KafkaException e) {
+            unconfirmed.decrementAndGet();
+            result.complete(outcome(e));
+        }
+        return result;
+    }
+
+    private SendResult outcome(Exception error) {
+        if (error == null) {
+            bufferBlocked(false);
+            return SendResult.ACCEPTED;
+        }
+        if (error instanceof RecordTooLargeException) {
+            return SendResult.TOO_LARGE;
+        }
+        if (error instanceof TimeoutException) {
+            bufferBlocked(true);
+        }
+        return SendResult.failed(error);
+    }
+
+    private synchronized void bufferBlocked(boolean now) {
+        if (bufferBlocked != now) {
+            bufferBlocked = now;
+            report();
+        }
+    }
+
+    /** The broker throttles this producer (a quota), as the producer's throttle-time metric shows. */
+    synchronized void throttled(boolean now) {
+        if (throttled != now) {
+            throttled = now;
+            report();
+        }
+    }
+
+    private void report() {
+        boolean blocked = bufferBlocked || throttled;
+        if (blocked && !reportedBlocked) {
+            reportedBlocked = true;
+            events.brokerBlocked(throttled ? "the Kafka broker throttles the producer (quota)"
+                    : "the Kafka producer could not hand records to the broker within max.block.ms / delivery.timeout.ms");
+        } else if (!blocked && reportedBlocked) {
+            reportedBlocked = false;
+            events.brokerUnblocked();
+        }
+    }
+}

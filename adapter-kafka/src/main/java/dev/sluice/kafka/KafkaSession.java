@@ -1,0 +1,298 @@
+package dev.sluice.kafka;
+
+import dev.sluice.BacklogLimit;
+import dev.sluice.Capability;
+import dev.sluice.ChannelSpec;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.StrategyMapping;
+import dev.sluice.StrategyMapping.Strategy;
+import dev.sluice.flow.DropReason;
+import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.BrokerReceiver;
+import dev.sluice.spi.BrokerSender;
+import dev.sluice.spi.BrokerSession;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A channel's clients for one topic: the producer, an admin client, and one consumer per
+ * receiver. In the background (every {@value #REFRESH_MILLIS} ms, never per send) it reads the
+ * topic's end and start offsets and the committed offsets of the channel's groups, which make
+ * the backlog (the busiest group's lag: end minus committed), and the producer's
+ * {@code produce-throttle-time-max}, which shows a broker quota throttling the producer.
+ */
+final class KafkaSession implements BrokerSession {
+
+    static final long REFRESH_MILLIS = 250;
+
+    private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
+            Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+            Capability.REBALANCE, Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL,
+            Capability.BACKLOG_DROP_OLDEST, Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
+
+    private final ChannelSpec spec;
+    private final KafkaEndpoint endpoint;
+    private final BrokerEvents events;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaSender sender;
+    private final TopicSetup topicSetup;
+    private final List<KafkaReceiver> receivers = new CopyOnWriteArrayList<>();
+    private final Set<String> groups = ConcurrentHashMap.newKeySet();
+    /** partition → the offset after the last record this producer had confirmed */
+    private final Map<Integer, Long> confirmedEnds = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService refresher;
+    private final MetricName throttleMetric;
+    private volatile int partitionCount;
+    private volatile Offsets offsets;
+    private volatile long backlog = -1;
+    private volatile boolean closed;
+
+    /** The last figures read from the broker. */
+    private record Offsets(Map<Integer, Long> ends, Map<Integer, Long> starts, Map<String, Map<Integer, Long>> committed) {
+    }
+
+    KafkaSession(ChannelSpec spec, KafkaEndpoint endpoint, Admin admin, TopicSetup topicSetup, BrokerEvents events) {
+        this.spec = spec;
+        this.endpoint = endpoint;
+        this.events = events;
+        this.admin = admin;
+        this.topicSetup = topicSetup;
+        this.partitionCount = topicSetup.partitions();
+        endpoint.group().ifPresent(groups::add);
+        this.producer = new KafkaProducer<>(endpoint.producerConfig());
+        this.throttleMetric = producer.metrics().keySet().stream()
+                .filter(n -> n.name().equals("produce-throttle-time-max") && n.group().equals("producer-metrics"))
+                .findFirst().orElse(null);
+        long rejectAbove = spec.backlog()
+                .filter(b -> b.maxLength().isPresent() && b.whenFull() == BacklogLimit.WhenFull.REJECT_NEWEST)
+                .map(b -> b.maxLength().getAsLong()).orElse(0L);
+        this.sender = new KafkaSender(producer, this, endpoint.topic(), events, topicSetup.maxPayloadBytes(), rejectAbove);
+        refresh(); // a length limit needs a first figure before the first send
+        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-kafka-backlog-" + endpoint.topic());
+            t.setDaemon(true);
+            return t;
+        });
+        this.refresher.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public BrokerSender sender() {
+        return sender;
+    }
+
+    @Override
+    public BrokerReceiver receiver(String group, String consumerName) {
+        groups.add(group);
+        topicSetup.ensureDeadLetterTopic();
+        long maxLength = spec.backlog()
+                .filter(b -> b.maxLength().isPresent() && b.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST)
+                .map(b -> b.maxLength().getAsLong()).orElse(0L);
+        KafkaReceiver r = new KafkaReceiver(this, endpoint, group, consumerName, spec.consumer(), maxLength);
+        receivers.add(r);
+        return r;
+    }
+
+    int partitionCount() {
+        return partitionCount;
+    }
+
+    /** A send was confirmed at {@code offset}: the topic's end is past it, whatever the last refresh read. */
+    void confirmed(int partition, long offset) {
+        confirmedEnds.merge(partition, offset + 1, Math::max);
+    }
+
+    void droppedForLength(long count) {
+        events.dropped(count, DropReason.BACKLOG_TRIMMED);
+    }
+
+    /** Sends the message to the dead-letter topic and waits for the broker to confirm it. */
+    void deadLetter(Message message, String reason, int attempts, ConsumerRecord<byte[], byte[]> from) {
+        Message dead = message.header("x-dead-letter-reason", reason)
+                .header("x-original-destination", from.topic() + "-" + from.partition() + "@" + from.offset())
+                .header("x-attempts", Integer.toString(attempts));
+        ProducerRecord<byte[], byte[]> record = KafkaCodec.encode(endpoint.deadLetterTopic(), null, dead);
+        try {
+            producer.send(record).get(spec.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while dead-lettering " + from.topic() + "@" + from.offset(), e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            // Not acked then: the record stays unsettled and comes again.
+            throw new IllegalStateException("the dead-letter topic '" + endpoint.deadLetterTopic() + "' did not take the record: " + e, e);
+        }
+    }
+
+    /**
+     * @return the backlog a reject-newest limit counts: the busiest group's lag (the whole
+     *     retained topic when the channel knows no group), with this producer's confirmed sends
+     *     counted even when the last refresh missed them
+     */
+    long estimatedBacklog() {
+        Offsets o = offsets;
+        if (o == null) {
+            return 0;
+        }
+        Map<Integer, Long> ends = new HashMap<>(o.ends());
+        confirmedEnds.forEach((p, end) -> ends.merge(p, end, Math::max));
+        if (o.committed().isEmpty()) {
+            return lag(ends, o.starts(), Map.of());
+        }
+        long max = 0;
+        for (Map<Integer, Long> committed : o.committed().values()) {
+            max = Math.max(max, lag(ends, o.starts(), committed));
+        }
+        return max;
+    }
+
+    private static long lag(Map<Integer, Long> ends, Map<Integer, Long> starts, Map<Integer, Long> committed) {
+        long lag = 0;
+        for (Map.Entry<Integer, Long> e : ends.entrySet()) {
+            long from = Math.max(starts.getOrDefault(e.getKey(), 0L), committed.getOrDefault(e.getKey(), 0L));
+            lag += Math.max(0, e.getValue() - from);
+        }
+        return lag;
+    }
+
+    private void refreshQuietly() {
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            // the broker is away: keep the last figures, try again at the next refresh
+        }
+    }
+
+    private void refresh() {
+        checkThrottle();
+        try {
+            int partitions = admin.describeTopics(List.of(endpoint.topic())).allTopicNames().get()
+                    .get(endpoint.topic()).partitions().size();
+            partitionCount = partitions;
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.latest());
+                earliest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.earliest());
+            }
+            Map<Integer, Long> ends = byPartition(admin.listOffsets(latest).all().get());
+            Map<Integer, Long> starts = byPartition(admin.listOffsets(earliest).all().get());
+            Map<String, Map<Integer, Long>> committed = new HashMap<>();
+            for (String group : groups) {
+                Map<Integer, Long> c = new HashMap<>();
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> e
+                        : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+                    if (e.getKey().topic().equals(endpoint.topic()) && e.getValue() != null) {
+                        c.put(e.getKey().partition(), e.getValue().offset());
+                    }
+                }
+                committed.put(group, c);
+            }
+            Offsets read = new Offsets(ends, starts, committed);
+            offsets = read;
+            backlog = groups.isEmpty() ? lag(ends, starts, Map.of()) : estimatedBacklog();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static Map<Integer, Long> byPartition(Map<TopicPartition, ListOffsetsResultInfo> offsets) {
+        Map<Integer, Long> m = new HashMap<>();
+        offsets.forEach((tp, info) -> m.put(tp.partition(), info.offset()));
+        return m;
+    }
+
+    private void checkThrottle() {
+        if (throttleMetric == null) {
+            return;
+        }
+        Metric m = producer.metrics().get(throttleMetric);
+        Object v = m == null ? null : m.metricValue();
+        sender.throttled(v instanceof Double d && !d.isNaN() && d > 0);
+    }
+
+    @Override
+    public long backlog() {
+        return backlog;
+    }
+
+    @Override
+    public List<StrategyMapping> mapping() {
+        ConsumerPolicy c = spec.consumer();
+        List<StrategyMapping> m = new ArrayList<>();
+        m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "max.poll.records=" + c.batchSize()));
+        m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "poll(" + c.pollTimeout().toMillis() + " ms)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "consumer.pause(assigned partitions) while "
+                + c.maxInFlight() + " are in flight; at most max.poll.records more fetched"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "consumer.pause / resume, poll() kept running so the group"
+                + " keeps the member; partitions assigned in a rebalance paused in onPartitionsAssigned"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "buffer.memory + max.block.ms, idempotent, acks=all;"
+                + " at most " + spec.producer().maxInFlight() + " sends unconfirmed"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "produce-throttle-time-max > 0 (broker quota),"
+                + " max.block.ms / delivery.timeout.ms expired"));
+        m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "offsets committed up to the contiguous acked prefix per"
+                + " partition; a nack hands the record out again after " + c.redeliveryDelay().toMillis() + " ms"));
+        m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "attempt >= " + c.maxAttempts() + ": produce to '"
+                + endpoint.deadLetterTopic() + "', then ack"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "lag: end offsets - committed offsets (admin client)"));
+        spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT,
+                r + " in the gate: broker quotas are per client, not per channel")));
+        spec.backlog().ifPresent(limit -> {
+            limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST
+                    ? StrategyMapping.emulated(Strategy.BACKLOG_DROP_OLDEST, "each consumer seeks past the oldest records"
+                            + " beyond " + n + " of its partitions' lag and reports them dropped; Kafka keeps them until retention")
+                    : StrategyMapping.emulated(Strategy.BACKLOG_REJECT_NEWEST, "refused when the groups' lag plus"
+                            + " unconfirmed sends reaches " + n + "; Kafka has no length limit")));
+            limit.maxAge().ifPresent(a -> m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_MAX_AGE,
+                    "topic retention.ms=" + a.toMillis())));
+        });
+        m.add(StrategyMapping.emulated(Strategy.PRIORITY, "Kafka partitions are logs: priority orders the producer's buffer only"));
+        return List.copyOf(m);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        receivers.forEach(KafkaReceiver::close);
+        refresher.shutdownNow();
+        try {
+            refresher.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(spec.closeTimeout());
+        admin.close(spec.closeTimeout());
+    }
+
+}
