@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -27,7 +28,7 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
- * One member of a consumer group: a thread of its own owns the {@link KafkaConsumer} and never
+ * One member of a consumer group: a thread of its own owns the {@code KafkaConsumer} and never
  * stops calling {@code poll}, so the group never evicts it, paused or not.
  * <ul>
  *   <li>It fetches only while it has credit and nothing fetched is waiting: otherwise every
@@ -62,6 +63,7 @@ final class KafkaReceiver implements BrokerReceiver {
     private final String member;
     private final ConsumerPolicy policy;
     private final long maxLength;
+    private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers;
     private final ConcurrentLinkedQueue<Runnable> settlements = new ConcurrentLinkedQueue<>();
 
     // guarded by this
@@ -69,7 +71,7 @@ final class KafkaReceiver implements BrokerReceiver {
     private boolean paused;
     private boolean stopped;
 
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile Consumer<byte[], byte[]> consumer;
     private volatile boolean waitingForChange;
     private Thread thread;
     private DeliverySink sink;
@@ -83,14 +85,16 @@ final class KafkaReceiver implements BrokerReceiver {
     private record Retry(ConsumerRecord<byte[], byte[]> record, PartitionTrack track, int attempt, long dueNanos) {
     }
 
+    /** @param consumers makes the consumer from its configuration ({@code KafkaConsumer::new}) */
     KafkaReceiver(KafkaSession session, KafkaEndpoint endpoint, String group, String member, ConsumerPolicy policy,
-                  long maxLength) {
+                  long maxLength, Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers) {
         this.session = session;
         this.endpoint = endpoint;
         this.group = group;
         this.member = member;
         this.policy = policy;
         this.maxLength = maxLength;
+        this.consumers = consumers;
     }
 
     @Override
@@ -127,7 +131,7 @@ final class KafkaReceiver implements BrokerReceiver {
 
     /** Ends an idle poll early; a poll that fetches is not disturbed. */
     private void wake() {
-        KafkaConsumer<byte[], byte[]> c = consumer;
+        Consumer<byte[], byte[]> c = consumer;
         if (waitingForChange && c != null) {
             waitingForChange = false;
             c.wakeup();
@@ -136,7 +140,7 @@ final class KafkaReceiver implements BrokerReceiver {
 
     private void run() {
         try {
-            consumer = new KafkaConsumer<>(endpoint.consumerConfig(group, member));
+            consumer = consumers.apply(endpoint.consumerConfig(group, member));
             consumer.subscribe(List.of(endpoint.topic()), new Rebalance());
         } catch (KafkaException e) {
             sink.onError(e);
@@ -364,7 +368,7 @@ final class KafkaReceiver implements BrokerReceiver {
     }
 
     private void shutDown() {
-        KafkaConsumer<byte[], byte[]> c = consumer;
+        Consumer<byte[], byte[]> c = consumer;
         if (c == null) {
             return;
         }
@@ -391,7 +395,7 @@ final class KafkaReceiver implements BrokerReceiver {
             stopped = true;
             notifyAll();
         }
-        KafkaConsumer<byte[], byte[]> c = consumer;
+        Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -110,7 +111,7 @@ final class KafkaSession implements BrokerSession {
         long maxLength = spec.backlog()
                 .filter(b -> b.maxLength().isPresent() && b.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST)
                 .map(b -> b.maxLength().getAsLong()).orElse(0L);
-        KafkaReceiver r = new KafkaReceiver(this, endpoint, group, consumerName, spec.consumer(), maxLength);
+        KafkaReceiver r = new KafkaReceiver(this, endpoint, group, consumerName, spec.consumer(), maxLength, KafkaConsumer::new);
         receivers.add(r);
         return r;
     }
