@@ -2,6 +2,7 @@ package dev.sluice.rabbitmq;
 
 import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.brokers.RabbitMqKitBroker;
 import dev.sluice.conformance.provision.BrokerKind;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import org.junit.jupiter.api.AfterAll;

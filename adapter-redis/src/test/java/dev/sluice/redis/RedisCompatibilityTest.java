@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.brokers.RedisKitBroker;
 import dev.sluice.conformance.provision.BrokerKind;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import org.junit.jupiter.api.AfterAll;

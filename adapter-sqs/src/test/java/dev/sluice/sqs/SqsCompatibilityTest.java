@@ -2,6 +2,7 @@ package dev.sluice.sqs;
 
 import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.brokers.SqsKitBroker;
 import dev.sluice.conformance.provision.BrokerKind;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import org.junit.jupiter.api.AfterAll;

@@ -106,4 +106,12 @@ public interface KitBroker {
     /** Removes a destination the kit created, and its dead letter. Called after each test. */
     default void deleteDestination(String destination) throws Exception {
     }
+
+    /**
+     * Removes a consumer group the kit used, on brokers where groups outlive destinations (Kafka
+     * keeps a group's committed offsets). Called after each test, after its destinations are
+     * gone; a group that never existed is no error.
+     */
+    default void deleteGroup(String group) throws Exception {
+    }
 }

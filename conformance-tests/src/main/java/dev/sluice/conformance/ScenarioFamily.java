@@ -32,6 +32,12 @@ public abstract class ScenarioFamily {
     /** The broker under test, resolved before each test. */
     protected KitBroker broker;
 
+    /**
+     * The consumer group of this test: a name no other test (and no application sharing the
+     * broker) uses, removed from the broker after the test where groups outlive destinations.
+     */
+    protected final String group = "sluice-group-" + UUID.randomUUID().toString().substring(0, 8);
+
     protected ScenarioFamily(Supplier<KitBroker> broker) {
         this.brokerSupplier = Objects.requireNonNull(broker, "broker");
     }
@@ -63,6 +69,13 @@ public abstract class ScenarioFamily {
         for (String d : destinations) {
             try {
                 broker.deleteDestination(d);
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        for (String g : List.of(group, group + "-ops")) {
+            try {
+                broker.deleteGroup(g);
             } catch (Exception e) {
                 first = first == null ? e : first;
             }

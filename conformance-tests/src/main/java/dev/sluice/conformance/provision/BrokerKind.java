@@ -20,6 +20,20 @@ public enum BrokerKind {
         return environmentVariable;
     }
 
+    /** @return the kind whose adapter opens URIs with {@code scheme}, if any */
+    public static java.util.Optional<BrokerKind> ofScheme(String scheme) {
+        if (scheme == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.ofNullable(switch (scheme.toLowerCase(Locale.ROOT)) {
+            case "kafka" -> KAFKA;
+            case "amqp", "amqps" -> RABBITMQ;
+            case "sqs" -> SQS;
+            case "redis", "rediss" -> REDIS;
+            default -> null;
+        });
+    }
+
     /** @return the lower-case name used in {@code -Dsluice.brokers.required=kafka,redis} */
     public String id() {
         return name().toLowerCase(Locale.ROOT);

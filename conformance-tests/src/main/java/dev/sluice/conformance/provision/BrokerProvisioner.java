@@ -167,17 +167,39 @@ public final class BrokerProvisioner {
         } catch (IllegalArgumentException e) {
             return Attempt.no(kind.environmentVariable() + " (" + value + ") is not a URI: " + e.getMessage());
         }
+        try {
+            return new Attempt(Optional.of(given(kind, uri, kind.environmentVariable(), Duration.ofSeconds(2))),
+                    "using " + kind.environmentVariable());
+        } catch (IllegalArgumentException | IOException e) {
+            return Attempt.no(kind.environmentVariable() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A broker named by the user, used as it is (never stopped by the kit): its kind from the
+     * URI's scheme, checked to answer on its port.
+     *
+     * @param source where the URI came from, for reports ({@code "--broker"})
+     * @throws IllegalArgumentException when the scheme is none of the four or the URI names no host
+     * @throws IOException when nothing answers on the host and port within {@code timeout}
+     */
+    public static ProvisionedBroker given(URI uri, String source, Duration timeout) throws IOException {
+        BrokerKind kind = BrokerKind.ofScheme(uri.getScheme()).orElseThrow(() -> new IllegalArgumentException(
+                "the scheme of " + uri + " is none of kafka, amqp, amqps, sqs, redis, rediss"));
+        return given(kind, uri, source, timeout);
+    }
+
+    private static ProvisionedBroker given(BrokerKind kind, URI uri, String source, Duration timeout) throws IOException {
         if (uri.getHost() == null) {
-            return Attempt.no(kind.environmentVariable() + " (" + value + ") names no host");
+            throw new IllegalArgumentException(uri + " names no host");
         }
         int port = uri.getPort() > 0 ? uri.getPort() : defaultPort(kind);
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(uri.getHost(), port), 2_000);
+            s.connect(new InetSocketAddress(uri.getHost(), port), (int) timeout.toMillis());
         } catch (IOException e) {
-            return Attempt.no(kind.environmentVariable() + " (" + uri.getHost() + ":" + port + ") does not answer: " + e.getMessage());
+            throw new IOException(uri.getHost() + ":" + port + " does not answer: " + e.getMessage(), e);
         }
-        return new Attempt(Optional.of(new ProvisionedBroker(kind, uri, kind.environmentVariable(), Duration.ZERO, () -> { })),
-                "using " + kind.environmentVariable());
+        return new ProvisionedBroker(kind, uri, source, Duration.ZERO, () -> { });
     }
 
     private static int defaultPort(BrokerKind kind) {

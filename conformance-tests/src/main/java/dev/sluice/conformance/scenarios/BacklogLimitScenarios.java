@@ -41,7 +41,7 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         EventRecorder recorder = new EventRecorder();
         ch.addListener(recorder);
         Received received = new Received();
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(received);
         consumer.pause();
         return new Setup(ch, consumer, received, recorder);
@@ -57,8 +57,8 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
             s.ch().producer().send(Message.of("m" + i));
         }
         assertThat(s.ch().producer().flush(broker.patience())).isTrue();
-        probe().ready(destination, "g").ifPresent(r ->
-                await().until(() -> probe().ready(destination, "g").getAsLong() <= LIMIT));
+        probe().ready(destination, group).ifPresent(r ->
+                await().until(() -> probe().ready(destination, group).getAsLong() <= LIMIT));
         await("every trimmed message reported").until(() -> s.ch().pressure().brokerDropped() == SENT - LIMIT);
 
         s.consumer().resume();
@@ -82,7 +82,7 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         long rejected = results.stream().filter(f -> f.join().status() == SendResult.Status.REJECTED).count();
         assertThat(accepted).isEqualTo(LIMIT);
         assertThat(rejected).isEqualTo(SENT - LIMIT);
-        probe().ready(destination, "g").ifPresent(r -> assertThat(probe().ready(destination, "g").getAsLong()).isEqualTo(LIMIT));
+        probe().ready(destination, group).ifPresent(r -> assertThat(probe().ready(destination, group).getAsLong()).isEqualTo(LIMIT));
 
         s.consumer().resume();
         await().until(() -> s.received().count() >= LIMIT);
@@ -105,7 +105,7 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         // Wait until the broker no longer holds them: they have aged out.
         await().atMost(maxAge.plus(broker.patience())).until(() ->
                 System.nanoTime() - sentAt >= maxAge.toNanos()
-                        && probe().ready(destination, "g").orElse(0) == 0);
+                        && probe().ready(destination, group).orElse(0) == 0);
         for (int i = 0; i < 5; i++) {
             s.ch().producer().send(Message.of("new" + i));
         }

@@ -26,21 +26,21 @@ public abstract class BacklogSignalScenarios extends ScenarioFamily {
         String destination = fresh("backlog");
         BackpressureChannel ch = open(spec(destination));
         assumeCapability(ch, Capability.BACKLOG_SIGNAL, broker.name() + " cannot tell its backlog");
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(d -> { });
         consumer.pause(); // the group exists, consumes nothing
         for (int i = 0; i < n; i++) {
             ch.producer().send(Message.of("m" + i));
         }
         assertThat(ch.producer().flush(broker.patience())).isTrue();
-        brokerFigure(probe().backlog(destination, "g"), "its backlog");
-        await().until(() -> probe().backlog(destination, "g").getAsLong() == n);
-        await().until(() -> withinTenPercent(ch.pressure().backlog(), probe().backlog(destination, "g").getAsLong()));
+        brokerFigure(probe().backlog(destination, group), "its backlog");
+        await().until(() -> probe().backlog(destination, group).getAsLong() == n);
+        await().until(() -> withinTenPercent(ch.pressure().backlog(), probe().backlog(destination, group).getAsLong()));
         assertThat(ch.health().backlog()).isBetween((long) (n * 0.9), (long) (n * 1.1));
 
         consumer.resume();
         await().until(() -> ch.pressure().consumer().acked() == n);
-        await().until(() -> withinTenPercent(ch.pressure().backlog(), probe().backlog(destination, "g").getAsLong())
+        await().until(() -> withinTenPercent(ch.pressure().backlog(), probe().backlog(destination, group).getAsLong())
                 && ch.pressure().backlog() <= n / 10);
     }
 

@@ -62,8 +62,8 @@ public abstract class BadInputScenarios extends ScenarioFamily {
         assertThat(r).isEqualTo(SendResult.TOO_LARGE);
         assertThat(ch.producer().send(Message.of("small")).isAccepted()).isTrue();
         assertThat(ch.producer().flush(broker.patience())).isTrue();
-        probe().ready(destination, "g").ifPresent(n ->
-                assertThat(probe().ready(destination, "g").getAsLong()).as("only the small message arrived").isEqualTo(1));
+        probe().ready(destination, group).ifPresent(n ->
+                assertThat(probe().ready(destination, group).getAsLong()).as("only the small message arrived").isEqualTo(1));
         assertThat(ch.pressure().producer().rejected()).isEqualTo(1);
     }
 

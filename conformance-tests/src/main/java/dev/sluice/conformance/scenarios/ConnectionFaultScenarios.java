@@ -49,7 +49,7 @@ public abstract class ConnectionFaultScenarios extends ScenarioFamily {
                 .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(broker.patience())))
                 .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         List<SendResult> results = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < n; i++) {

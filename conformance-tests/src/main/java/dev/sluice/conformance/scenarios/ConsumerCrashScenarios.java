@@ -31,17 +31,17 @@ public abstract class ConsumerCrashScenarios extends ScenarioFamily {
         BackpressureChannel survivor = open(crashSpec);
         BackpressureChannel doomed = open(crashSpec.closeTimeout(Duration.ofMillis(50)));
         CountDownLatch never = closeLater(new Latch()).latch;
-        doomed.consumer("g").start(d -> never.await());
+        doomed.consumer(group).start(d -> never.await());
         for (int i = 0; i < n; i++) {
             survivor.producer().send(Message.of("m" + i));
         }
         await().until(() -> doomed.pressure().consumerInFlight() == n);
-        probe().unacked(destination, "g").ifPresent(u ->
-                await().until(() -> probe().unacked(destination, "g").getAsLong() == n));
+        probe().unacked(destination, group).ifPresent(u ->
+                await().until(() -> probe().unacked(destination, group).getAsLong() == n));
 
         doomed.close(); // gives up on the hung handlers and drops its connection, as a crash does
         Received rescued = new Received();
-        survivor.consumer("g").start(rescued);
+        survivor.consumer(group).start(rescued);
         await().until(() -> rescued.distinct().size() == n);
         assertThat(rescued.attempts).allMatch(a -> !a.endsWith("@1"), "redelivered, so not a first attempt");
     }

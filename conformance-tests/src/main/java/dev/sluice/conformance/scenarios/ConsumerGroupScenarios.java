@@ -37,7 +37,7 @@ public abstract class ConsumerGroupScenarios extends ScenarioFamily {
         // shares work gets the chance to show it; one that does not leaves a member idle.
         CountDownLatch everyMemberServed = new CountDownLatch(members.size());
         for (Received r : members) {
-            ch.consumer("g").start(d -> {
+            ch.consumer(group).start(d -> {
                 if (r.count() == 0) {
                     everyMemberServed.countDown();
                 }

@@ -33,7 +33,7 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
         String destination = fresh("delivery");
         BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(20).maxInFlight(50)));
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         for (int i = 0; i < n; i++) {
             assertThat(ch.producer().send(Message.of("m" + i)).isAccepted()).as("send m%d", i).isTrue();
         }
@@ -50,10 +50,10 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
         assertThat(p.consumer().acked()).isEqualTo(n);
         assertThat(p.consumer().nacked()).isZero();
         assertThat(p.consumer().reconciles()).isTrue();
-        probe().unacked(destination, "g").ifPresent(u ->
-                await().until(() -> probe().unacked(destination, "g").getAsLong() == 0));
-        probe().ready(destination, "g").ifPresent(r ->
-                await("nothing ready on the broker").until(() -> probe().ready(destination, "g").getAsLong() == 0));
+        probe().unacked(destination, group).ifPresent(u ->
+                await().until(() -> probe().unacked(destination, group).getAsLong() == 0));
+        probe().ready(destination, group).ifPresent(r ->
+                await("nothing ready on the broker").until(() -> probe().ready(destination, group).getAsLong() == 0));
     }
 
     @Test
@@ -64,7 +64,7 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(20).maxInFlight(40).concurrency(4)));
         assumeCapability(ch, Capability.PER_KEY_ORDER, broker.name() + " does not keep per-key order");
         Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();
-        ch.consumer("g").start(d -> {
+        ch.consumer(group).start(d -> {
             String[] parts = d.message().payloadAsString().split(":");
             byKey.computeIfAbsent(parts[0], k -> Collections.synchronizedList(new ArrayList<>())).add(Integer.parseInt(parts[1]));
         });

@@ -35,7 +35,7 @@ public abstract class GracefulCloseScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination).producer(ProducerPolicy.buffer(n).maxInFlight(5)));
         BackpressureChannel reader = open(spec(destination));
         Received received = new Received();
-        reader.consumer("g").start(received);
+        reader.consumer(group).start(received);
         for (int i = 0; i < n; i++) {
             ch.producer().send(Message.of("m" + i));
         }
@@ -53,7 +53,7 @@ public abstract class GracefulCloseScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination));
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
-        ch.consumer("g").start(d -> {
+        ch.consumer(group).start(d -> {
             started.countDown();
             finish.await();
         });
@@ -64,11 +64,11 @@ public abstract class GracefulCloseScenarios extends ScenarioFamily {
         finish.countDown();
         closing.get();
         assertThat(ch.pressure().consumer().acked()).isEqualTo(1);
-        probe().unacked(destination, "g").ifPresent(u -> assertThat(probe().unacked(destination, "g").getAsLong()).isZero());
+        probe().unacked(destination, group).ifPresent(u -> assertThat(probe().unacked(destination, group).getAsLong()).isZero());
 
         BackpressureChannel again = open(spec(destination));
         Received redelivered = new Received();
-        again.consumer("g").start(redelivered);
+        again.consumer(group).start(redelivered);
         await().during(Duration.ofMillis(500)).until(() -> redelivered.count() == 0);
     }
 
@@ -82,7 +82,7 @@ public abstract class GracefulCloseScenarios extends ScenarioFamily {
         EventRecorder recorder = new EventRecorder();
         ch.addListener(recorder);
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         ProducerBlockScenarios.warmUp(ch, received);
         broker.inject(Fault.STALL);
         for (int i = 0; i < 10; i++) {

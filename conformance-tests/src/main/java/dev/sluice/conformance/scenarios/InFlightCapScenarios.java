@@ -39,7 +39,7 @@ public abstract class InFlightCapScenarios extends ScenarioFamily {
         AtomicInteger running = new AtomicInteger();
         LongAccumulator maxRunning = new LongAccumulator(Math::max, 0);
         LongAccumulator maxUnacked = new LongAccumulator(Math::max, 0);
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(d -> {
             maxRunning.accumulate(running.incrementAndGet());
             try {
@@ -48,24 +48,24 @@ public abstract class InFlightCapScenarios extends ScenarioFamily {
                 running.decrementAndGet();
             }
         });
-        boolean brokerCounts = probe().unacked(destination, "g").isPresent();
+        boolean brokerCounts = probe().unacked(destination, group).isPresent();
         // With every handler held, the consumer fills up to the cap and no further.
         await("the consumer filled up to its cap").until(() -> consumer.inFlight() >= cap);
         await("never more than the cap in flight").during(Duration.ofMillis(300)).until(() -> {
             if (brokerCounts) {
-                maxUnacked.accumulate(probe().unacked(destination, "g").getAsLong());
+                maxUnacked.accumulate(probe().unacked(destination, group).getAsLong());
             }
             return consumer.inFlight() <= cap;
         });
         if (brokerCounts) {
-            await().until(() -> probe().unacked(destination, "g").getAsLong() == cap);
-            probe().ready(destination, "g").ifPresent(r ->
-                    assertThat(probe().ready(destination, "g").getAsLong()).as("left on the broker").isEqualTo(n - cap));
+            await().until(() -> probe().unacked(destination, group).getAsLong() == cap);
+            probe().ready(destination, group).ifPresent(r ->
+                    assertThat(probe().ready(destination, group).getAsLong()).as("left on the broker").isEqualTo(n - cap));
         }
         gate.countDown();
         await().until(() -> {
             if (brokerCounts) {
-                maxUnacked.accumulate(probe().unacked(destination, "g").getAsLong());
+                maxUnacked.accumulate(probe().unacked(destination, group).getAsLong());
             }
             return ch.pressure().consumer().acked() == n;
         });

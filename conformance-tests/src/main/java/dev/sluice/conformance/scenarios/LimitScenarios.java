@@ -34,7 +34,7 @@ public abstract class LimitScenarios extends ScenarioFamily {
         EventRecorder recorder = new EventRecorder();
         ch.addListener(recorder);
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         ProducerBlockScenarios.warmUp(ch, received);
 
         broker.inject(Fault.STALL);

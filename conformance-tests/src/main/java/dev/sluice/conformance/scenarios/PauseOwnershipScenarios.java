@@ -30,7 +30,7 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
         String destination = fresh("owners");
         BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(2).maxInFlight(4)
                 .pollTimeout(Duration.ofMillis(100))));
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
         consumer.start(d -> {
@@ -51,10 +51,10 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
         long receivedWhenDrained = ch.pressure().consumer().received();
         await("nothing fetched or handled while the manual pause holds").during(Duration.ofMillis(500))
                 .until(() -> handled.get() == handledWhenDrained && ch.pressure().consumer().received() == receivedWhenDrained);
-        probe().unacked(destination, "g").ifPresent(u ->
-                assertThat(probe().unacked(destination, "g").getAsLong()).as("fetched while paused").isZero());
-        probe().ready(destination, "g").ifPresent(r ->
-                assertThat(probe().ready(destination, "g").getAsLong()).as("left on the broker").isEqualTo(n - handledWhenDrained));
+        probe().unacked(destination, group).ifPresent(u ->
+                assertThat(probe().unacked(destination, group).getAsLong()).as("fetched while paused").isZero());
+        probe().ready(destination, group).ifPresent(r ->
+                assertThat(probe().ready(destination, group).getAsLong()).as("left on the broker").isEqualTo(n - handledWhenDrained));
 
         consumer.resume();
         await().until(() -> handled.get() == n);
@@ -65,7 +65,7 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
     @DisplayName("each reason is released only by its owner: resuming MANUAL leaves HEALTH and BROKER pauses in place")
     void reasonsAreCountedSeparately() throws Exception {
         BackpressureChannel ch = open(spec(fresh("reasons")));
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(d -> { });
         consumer.pause(PauseReason.HEALTH);
         consumer.pause();

@@ -34,7 +34,7 @@ public abstract class PauseResumeScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(5).maxInFlight(10)
                 .pollTimeout(Duration.ofMillis(100))));
         Received received = new Received();
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(received);
         consumer.pause();
         for (int i = 0; i < n; i++) {
@@ -42,10 +42,10 @@ public abstract class PauseResumeScenarios extends ScenarioFamily {
         }
         assertThat(ch.producer().flush(broker.patience())).isTrue();
         await("nothing delivered while paused").during(Duration.ofMillis(500)).until(() -> received.count() == 0);
-        probe().ready(destination, "g").ifPresent(r ->
-                assertThat(probe().ready(destination, "g").getAsLong()).as("still on the broker").isEqualTo(n));
-        probe().unacked(destination, "g").ifPresent(u ->
-                assertThat(probe().unacked(destination, "g").getAsLong()).as("fetched while paused").isZero());
+        probe().ready(destination, group).ifPresent(r ->
+                assertThat(probe().ready(destination, group).getAsLong()).as("still on the broker").isEqualTo(n));
+        probe().unacked(destination, group).ifPresent(u ->
+                assertThat(probe().unacked(destination, group).getAsLong()).as("fetched while paused").isZero());
 
         consumer.resume();
         await("every message delivered after resume").until(() -> received.distinct().size() == n);
@@ -58,7 +58,7 @@ public abstract class PauseResumeScenarios extends ScenarioFamily {
         int n = scaled(60);
         BackpressureChannel ch = open(spec(fresh("watermarks")).consumer(ConsumerPolicy.pull(5).maxInFlight(cap)
                 .pauseAt(0.8).resumeAt(0.4).concurrency(cap)));
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         List<String> transitions = new CopyOnWriteArrayList<>();
         ch.addListener(new PressureListener() {
             @Override

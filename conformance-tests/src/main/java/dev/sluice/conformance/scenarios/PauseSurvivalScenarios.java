@@ -33,7 +33,7 @@ public abstract class PauseSurvivalScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(5).maxInFlight(10)
                 .pollTimeout(Duration.ofMillis(100))));
         Received received = new Received();
-        MessageConsumer consumer = ch.consumer("g");
+        MessageConsumer consumer = ch.consumer(group);
         consumer.start(received);
         consumer.pause();
         broker.inject(Fault.CUT_CONNECTIONS);
@@ -44,8 +44,8 @@ public abstract class PauseSurvivalScenarios extends ScenarioFamily {
         assertThat(ch.producer().flush(broker.patience())).isTrue();
         await().during(Duration.ofMillis(500)).until(() -> received.count() == 0);
         assertThat(consumer.pausedReasons()).containsExactly(PauseReason.MANUAL);
-        probe().ready(destination, "g").ifPresent(r ->
-                assertThat(probe().ready(destination, "g").getAsLong()).as("still on the broker").isEqualTo(n));
+        probe().ready(destination, group).ifPresent(r ->
+                assertThat(probe().ready(destination, group).getAsLong()).as("still on the broker").isEqualTo(n));
 
         consumer.resume();
         await().until(() -> received.distinct().size() == n);
@@ -60,11 +60,11 @@ public abstract class PauseSurvivalScenarios extends ScenarioFamily {
         assumeCapability(ch, Capability.REBALANCE,
                 broker.name() + " does not move work between the members of a group, so there is no rebalance to survive");
         Received paused = new Received();
-        MessageConsumer first = ch.consumer("g");
+        MessageConsumer first = ch.consumer(group);
         first.start(paused);
         first.pause();
         Received other = new Received();
-        MessageConsumer second = ch.consumer("g");
+        MessageConsumer second = ch.consumer(group);
         second.start(other);
         for (int i = 0; i < n; i++) {
             ch.producer().send(Message.of("m" + i).key("k" + i)); // keys spread them over the partitions

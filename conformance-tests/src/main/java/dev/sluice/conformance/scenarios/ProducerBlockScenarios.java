@@ -42,7 +42,7 @@ public abstract class ProducerBlockScenarios extends ScenarioFamily {
                 .producer(ProducerPolicy.buffer(capacity).maxInFlight(5).onOverflow(Overflow.block(broker.patience())))
                 .consumer(ConsumerPolicy.pull(20).maxInFlight(50)));
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         warmUp(ch, received);
 
         broker.inject(Fault.STALL);
@@ -80,7 +80,7 @@ public abstract class ProducerBlockScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(fresh("timeout"))
                 .producer(ProducerPolicy.buffer(capacity).maxInFlight(maxInFlight).onOverflow(Overflow.block(maxWait))));
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         warmUp(ch, received);
 
         broker.inject(Fault.STALL);

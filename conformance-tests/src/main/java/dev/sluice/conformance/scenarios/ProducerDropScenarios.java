@@ -55,7 +55,7 @@ public abstract class ProducerDropScenarios extends ScenarioFamily {
         EventRecorder recorder = new EventRecorder();
         ch.addListener(recorder);
         Received received = new Received();
-        ch.consumer("g").start(received);
+        ch.consumer(group).start(received);
         ProducerBlockScenarios.warmUp(ch, received);
         await().until(() -> received.count() == 1);
 

@@ -65,7 +65,7 @@ public abstract class RateLimitScenarios extends ScenarioFamily {
         int burst = 20;
         BackpressureChannel ch = open(spec(fresh("rate"))
                 .producer(ProducerPolicy.buffer(100_000).rateLimit(RateLimit.tokenBucket(rate).burst(burst))));
-        ch.consumer("g").start(new Received());
+        ch.consumer(group).start(new Received());
         Run run = pace(ch, burst * 3, measuringWindow());
 
         assertThat(run.burst()).as("burst").isEqualTo(burst);
@@ -84,7 +84,7 @@ public abstract class RateLimitScenarios extends ScenarioFamily {
         Duration window = Duration.ofMillis(250);
         BackpressureChannel ch = open(spec(fresh("window"))
                 .producer(ProducerPolicy.buffer(100_000).rateLimit(RateLimit.slidingWindow(limit, window))));
-        ch.consumer("g").start(new Received());
+        ch.consumer(group).start(new Received());
         Run run = pace(ch, limit * 2, measuringWindow());
 
         assertThat(run.burst()).isEqualTo(limit);

@@ -30,7 +30,7 @@ public abstract class RedeliveryScenarios extends ScenarioFamily {
                 .redeliveryDelay(Duration.ZERO)));
         assumeCapability(ch, Capability.REDELIVERY, broker.name() + " does not redeliver");
         List<String> attempts = new CopyOnWriteArrayList<>();
-        ch.consumer("g").start(d -> {
+        ch.consumer(group).start(d -> {
             attempts.add(d.message().payloadAsString() + "@" + d.attempt());
             if (d.attempt() == 1) {
                 throw new IllegalStateException("fails the first time");
@@ -51,13 +51,13 @@ public abstract class RedeliveryScenarios extends ScenarioFamily {
                 .redeliveryDelay(Duration.ZERO).deadLetter(deadLetter)));
         assumeCapability(ch, Capability.DEAD_LETTER, broker.name() + " has no dead letter");
         List<Integer> attempts = new CopyOnWriteArrayList<>();
-        ch.consumer("g").start(d -> {
+        ch.consumer(group).start(d -> {
             attempts.add(d.attempt());
             throw new IllegalStateException("always fails");
         });
         BackpressureChannel dlq = open(spec(deadLetter));
         Received dead = new Received();
-        dlq.consumer("ops").start(dead);
+        dlq.consumer(group + "-ops").start(dead);
         ch.producer().send(Message.of("poison"));
 
         await().until(() -> dead.count() == 1);

@@ -1,4 +1,4 @@
-package dev.sluice.sqs;
+package dev.sluice.conformance.brokers;
 
 import dev.sluice.conformance.BrokerProbe;
 import dev.sluice.conformance.Fault;
@@ -24,12 +24,12 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
  * get a 2 s visibility timeout so that a dead consumer's messages come back within the kit's
  * patience.
  */
-final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe {
+public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
     private final SqsClient direct;
     private final String region;
 
-    SqsKitBroker(ProvisionedBroker broker) throws IOException {
+    public SqsKitBroker(ProvisionedBroker broker) throws IOException {
         super(broker);
         URI base = broker.uri();
         this.region = Optional.ofNullable(base.getQuery()).filter(q -> q.startsWith("region="))

@@ -1,4 +1,4 @@
-package dev.sluice.redis;
+package dev.sluice.conformance.brokers;
 
 import dev.sluice.conformance.BrokerProbe;
 import dev.sluice.conformance.Fault;
@@ -19,14 +19,14 @@ import redis.clients.jedis.resps.StreamGroupInfo;
  * reads its own figures ({@code XINFO GROUPS} lag, {@code XPENDING}); broker pressure is the real
  * maxmemory alarm ({@code CONFIG SET maxmemory}), restored afterwards.
  */
-final class RedisKitBroker extends ProxiedKitBroker implements BrokerProbe {
+public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
     /** Kit runs claim a dead member's entries after 2 s instead of the default 30 s. */
     private static final long CLAIM_IDLE_MS = 2_000;
 
     private String maxmemoryBefore;
 
-    RedisKitBroker(ProvisionedBroker broker) throws IOException {
+    public RedisKitBroker(ProvisionedBroker broker) throws IOException {
         super(broker);
     }
 

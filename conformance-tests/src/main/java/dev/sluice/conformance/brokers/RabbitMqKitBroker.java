@@ -1,4 +1,4 @@
-package dev.sluice.rabbitmq;
+package dev.sluice.conformance.brokers;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
@@ -23,12 +23,12 @@ import java.util.concurrent.TimeUnit;
  * {@code rabbitmqctl list_queues}; broker pressure is the real memory alarm, set and cleared with
  * {@code rabbitmqctl set_vm_memory_high_watermark}.
  */
-final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerProbe {
+public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
     private final Connection direct;
     private final String vhost;
 
-    RabbitMqKitBroker(ProvisionedBroker broker) throws Exception {
+    public RabbitMqKitBroker(ProvisionedBroker broker) throws Exception {
         super(broker);
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(broker.uri());

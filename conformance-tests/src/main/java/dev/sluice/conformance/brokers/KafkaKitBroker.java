@@ -1,4 +1,4 @@
-package dev.sluice.kafka;
+package dev.sluice.conformance.brokers;
 
 import dev.sluice.BacklogLimit;
 import dev.sluice.conformance.BrokerProbe;
@@ -33,7 +33,7 @@ import org.apache.kafka.common.quota.ClientQuotaEntity;
  * offsets. The broker's own pressure is a client quota ({@code producer_byte_rate}) that makes
  * the broker throttle producers. Each test gets a topic with one partition per member it runs.
  */
-final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
+public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
     /** A producer byte rate the kit's sends exceed at once. */
     private static final double THROTTLING_BYTE_RATE = 16;
@@ -42,7 +42,7 @@ final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
     private final Admin direct;
 
-    KafkaKitBroker(ProvisionedBroker broker) throws IOException {
+    public KafkaKitBroker(ProvisionedBroker broker) throws IOException {
         super(broker);
         this.direct = Admin.create(Map.of(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.host() + ":" + broker.port(),
@@ -200,6 +200,17 @@ final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
                     });
         } catch (RuntimeException e) {
             // nothing to delete
+        }
+    }
+
+    @Override
+    public void deleteGroup(String group) throws Exception {
+        try {
+            direct.deleteConsumerGroups(List.of(group)).all().get(15, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                throw e;
+            }
         }
     }
 
