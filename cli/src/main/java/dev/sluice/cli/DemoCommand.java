@@ -1,0 +1,147 @@
+package dev.sluice.cli;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ChannelSpec;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.MessageConsumer;
+import dev.sluice.Overflow;
+import dev.sluice.PressureState;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.RateLimit;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.InMemoryKitBroker;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.brokers.KitBrokers;
+import dev.sluice.conformance.provision.BrokerProvisioner;
+import dev.sluice.conformance.provision.ProvisionedBroker;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code sluice demo}: a producer offering {@code --count} messages as fast as it can against a
+ * consumer limited to {@code --consume-per-second}, on a fresh destination of the broker (removed
+ * afterwards), showing buffer, in-flight, backlog, drops and pauses four times a second until
+ * every message is handled or accounted for.
+ */
+final class DemoCommand {
+
+    private static final int BUFFER = 100;
+    private static final int IN_FLIGHT = 20;
+
+    private final DemoOptions options;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    DemoCommand(DemoOptions options, PrintStream out, PrintStream err) {
+        this.options = options;
+        this.out = out;
+        this.err = err;
+    }
+
+    int run() throws UnreachableBrokerException {
+        KitBroker kit;
+        AutoCloseable stop;
+        if (options.broker().getScheme().equals("mem")) {
+            kit = new InMemoryKitBroker();
+            stop = () -> { };
+        } else {
+            ProvisionedBroker broker;
+            try {
+                broker = BrokerProvisioner.given(options.broker(), "--broker", CheckCommand.CONNECT_TIMEOUT);
+            } catch (IOException e) {
+                throw new UnreachableBrokerException(CheckCommand.redact(options.broker()) + " is unreachable: " + e.getMessage()
+                        + " (waited " + CheckCommand.CONNECT_TIMEOUT.toSeconds() + " s)", e);
+            }
+            try {
+                kit = KitBrokers.of(broker);
+            } catch (Exception e) {
+                throw new UnreachableBrokerException("cannot attach to " + CheckCommand.redact(options.broker()) + ": " + e.getMessage(), e);
+            }
+            KitBroker opened = kit;
+            stop = () -> ((AutoCloseable) opened).close();
+        }
+        String destination = "sluice-demo-" + UUID.randomUUID().toString().substring(0, 8);
+        String group = "sluice-demo-group-" + destination.substring(destination.length() - 8);
+        try {
+            return demo(kit, destination, group);
+        } finally {
+            try {
+                kit.deleteDestination(destination);
+                kit.deleteGroup(group);
+                stop.close();
+            } catch (Exception e) {
+                err.println("sluice: cleaning up " + destination + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private Overflow overflow() {
+        return switch (options.strategy()) {
+            case "drop-newest" -> Overflow.dropNewest();
+            case "drop-oldest" -> Overflow.dropOldest();
+            case "drop-random" -> Overflow.dropRandom();
+            default -> Overflow.block(Duration.ofSeconds(1));
+        };
+    }
+
+    private int demo(KitBroker kit, String destination, String group) {
+        ChannelSpec spec = ChannelSpec.of(kit.uri(destination))
+                .producer(ProducerPolicy.buffer(BUFFER).onOverflow(overflow()))
+                .consumer(ConsumerPolicy.pull(10).maxInFlight(IN_FLIGHT).rateLimit(RateLimit.tokenBucket(options.consumePerSecond())))
+                .connectTimeout(CheckCommand.CONNECT_TIMEOUT);
+        out.println("demo on " + kit.name() + " (" + destination + "): " + options.count() + " messages, strategy "
+                + options.strategy() + ", buffer " + BUFFER + ", consumer " + options.consumePerSecond() + "/s, in flight <= " + IN_FLIGHT);
+        AtomicLong handled = new AtomicLong();
+        AtomicLong timedOut = new AtomicLong();
+        try (BackpressureChannel ch = kit.open(spec)) {
+            MessageConsumer consumer = ch.consumer(group);
+            consumer.start(d -> handled.incrementAndGet());
+            Thread producer = new Thread(() -> {
+                for (long i = 0; i < options.count(); i++) {
+                    SendResult r = ch.producer().send(Message.of("m" + i));
+                    if (r.status() == SendResult.Status.TIMED_OUT) {
+                        timedOut.incrementAndGet();
+                    }
+                }
+            }, "sluice-demo-producer");
+            producer.setDaemon(true);
+            producer.start();
+            long lastChange = System.nanoTime();
+            long lastHandled = -1;
+            while (true) {
+                PressureState p = ch.pressure();
+                long offered = p.producer().offered();
+                out.printf("offered %d/%d | buffer %d/%d | in flight %d/%d | backlog %s | dropped %d | timed out %d | handled %d | paused %s%n",
+                        offered, options.count(), p.buffered(), p.bufferCapacity(), p.consumerInFlight(), p.consumerInFlightCap(),
+                        p.backlog() < 0 ? "?" : Long.toString(p.backlog()), p.producer().dropped() + p.brokerDropped(), timedOut.get(),
+                        handled.get(), p.pausedReasons().isEmpty() ? "no" : p.pausedReasons().toString());
+                boolean producerDone = !producer.isAlive();
+                if (producerDone && handled.get() >= p.producer().confirmed() && p.buffered() == 0 && p.producerInFlight() == 0) {
+                    break;
+                }
+                if (handled.get() != lastHandled) {
+                    lastHandled = handled.get();
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > Duration.ofSeconds(30).toNanos()) {
+                    err.println("sluice: nothing handled for 30 s; stopping the demo");
+                    return Main.EXIT_FAILED;
+                }
+                try {
+                    Thread.sleep(250); // the display's refresh period
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Main.EXIT_FAILED;
+                }
+            }
+            PressureState p = ch.pressure();
+            out.println("done: offered " + p.producer().offered() + ", confirmed " + p.producer().confirmed() + ", handled "
+                    + handled.get() + ", dropped " + p.producer().dropped() + ", refused " + p.producer().rejected()
+                    + " (counters reconcile: " + p.producer().reconciles() + ")");
+            return Main.EXIT_OK;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.sluice.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code sluice check} runs the conformance kit against brokers and writes a report;
+ * {@code sluice demo} shows a fast producer against a slow consumer live. Exit codes: 0 when
+ * every scenario that ran passed, 1 when one failed, 2 for bad arguments (with the usage), 3 when
+ * a broker named on the command line cannot be reached.
+ */
+public final class Main {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_UNREACHABLE = 3;
+
+    static final String USAGE = """
+            usage: sluice check [--broker URI]... [--report DIR] [--scale FACTOR]
+                   sluice demo --broker URI [--strategy block|drop-newest|drop-oldest|drop-random]
+                               [--count N] [--consume-per-second N]
+                   sluice help
+
+              check   runs every scenario family of the conformance kit against each broker and
+                      writes DIR/report.md, DIR/report.html and DIR/results.json (DIR defaults to
+                      sluice-report). Without --broker it takes every broker it can get: the
+                      SLUICE_KAFKA_URI / SLUICE_RABBITMQ_URI / SLUICE_SQS_URI / SLUICE_REDIS_URI
+                      variables, containers when Docker answers, in-process Kafka and ElasticMQ,
+                      redis-server and rabbitmq-server from the PATH; and mem://.
+              demo    a producer ten times faster than its consumer, showing the buffer, in-flight,
+                      backlog, drops and pauses until --count messages are handled.
+
+              URIs: kafka://host:9092  amqp://user:pw@host:5672/%2F  sqs://host:9324?region=us-east-1
+                    redis://host:6379  mem://
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns its exit code instead of exiting, for tests. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        List<String> list = Arrays.asList(args);
+        if (list.isEmpty()) {
+            err.println("sluice: no command given");
+            err.print(USAGE);
+            return EXIT_USAGE;
+        }
+        String command = list.get(0);
+        List<String> rest = list.subList(1, list.size());
+        try {
+            return switch (command) {
+                case "check" -> new CheckCommand(CheckOptions.parse(rest), out, err).run();
+                case "demo" -> new DemoCommand(DemoOptions.parse(rest), out, err).run();
+                case "help", "--help", "-h" -> {
+                    out.print(USAGE);
+                    yield EXIT_OK;
+                }
+                default -> throw new UsageException("unknown command '" + command + "'");
+            };
+        } catch (UsageException e) {
+            err.println("sluice: " + e.getMessage());
+            err.print(USAGE);
+            return EXIT_USAGE;
+        } catch (UnreachableBrokerException e) {
+            err.println("sluice: " + e.getMessage());
+            return EXIT_UNREACHABLE;
+        }
+    }
+}
