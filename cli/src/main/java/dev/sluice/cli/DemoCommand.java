@@ -15,6 +15,8 @@ import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.brokers.KitBrokers;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import dev.sluice.conformance.provision.ProvisionedBroker;
+import dev.sluice.flow.RateLimiter;
+import dev.sluice.flow.Ticker;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -22,7 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code sluice demo}: a producer offering {@code --count} messages as fast as it can against a
+ * {@code sluice demo}: a producer offering {@code --count} messages ten times faster than a
  * consumer limited to {@code --consume-per-second}, on a fresh destination of the broker (removed
  * afterwards), showing buffer, in-flight, backlog, drops and pauses four times a second until
  * every message is handled or accounted for.
@@ -88,10 +90,15 @@ final class DemoCommand {
         };
     }
 
+    /** A rate without a burst worth showing: a tenth of a second's worth. */
+    private static RateLimit steady(long perSecond) {
+        return RateLimit.tokenBucket(perSecond).burst(Math.max(1, perSecond / 10));
+    }
+
     private int demo(KitBroker kit, String destination, String group) {
         ChannelSpec spec = ChannelSpec.of(kit.uri(destination))
                 .producer(ProducerPolicy.buffer(BUFFER).onOverflow(overflow()))
-                .consumer(ConsumerPolicy.pull(10).maxInFlight(IN_FLIGHT).rateLimit(RateLimit.tokenBucket(options.consumePerSecond())))
+                .consumer(ConsumerPolicy.pull(10).maxInFlight(IN_FLIGHT).rateLimit(steady(options.consumePerSecond())))
                 .connectTimeout(CheckCommand.CONNECT_TIMEOUT);
         out.println("demo on " + kit.name() + " (" + destination + "): " + options.count() + " messages, strategy "
                 + options.strategy() + ", buffer " + BUFFER + ", consumer " + options.consumePerSecond() + "/s, in flight <= " + IN_FLIGHT);
@@ -100,8 +107,14 @@ final class DemoCommand {
         try (BackpressureChannel ch = kit.open(spec)) {
             MessageConsumer consumer = ch.consumer(group);
             consumer.start(d -> handled.incrementAndGet());
+            RateLimiter pace = steady(10 * options.consumePerSecond()).newLimiter(Ticker.system());
             Thread producer = new Thread(() -> {
                 for (long i = 0; i < options.count(); i++) {
+                    try {
+                        pace.acquire(1, Duration.ofDays(1));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
                     SendResult r = ch.producer().send(Message.of("m" + i));
                     if (r.status() == SendResult.Status.TIMED_OUT) {
                         timedOut.incrementAndGet();
@@ -113,13 +126,13 @@ final class DemoCommand {
             long lastChange = System.nanoTime();
             long lastHandled = -1;
             while (true) {
+                boolean producerDone = !producer.isAlive(); // before the state, so the state is at least as new
                 PressureState p = ch.pressure();
                 long offered = p.producer().offered();
                 out.printf("offered %d/%d | buffer %d/%d | in flight %d/%d | backlog %s | dropped %d | timed out %d | handled %d | paused %s%n",
                         offered, options.count(), p.buffered(), p.bufferCapacity(), p.consumerInFlight(), p.consumerInFlightCap(),
                         p.backlog() < 0 ? "?" : Long.toString(p.backlog()), p.producer().dropped() + p.brokerDropped(), timedOut.get(),
                         handled.get(), p.pausedReasons().isEmpty() ? "no" : p.pausedReasons().toString());
-                boolean producerDone = !producer.isAlive();
                 if (producerDone && handled.get() >= p.producer().confirmed() && p.buffered() == 0 && p.producerInFlight() == 0) {
                     break;
                 }

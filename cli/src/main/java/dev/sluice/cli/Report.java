@@ -270,7 +270,7 @@ final class Report {
         int left = 40;
         int right = 10;
         int top = 10;
-        int bottom = 60;
+        int bottom = 72;
         double plotW = w - left - right;
         double plotH = hgt - top - bottom;
         List<Sample> samples = t.samples();
@@ -298,6 +298,7 @@ final class Report {
         svg.append(text(left, top + plotH + 14, "0 s")).append(text(w - right - 40, top + plotH + 14,
                 String.format(Locale.ROOT, "%.1f s", span / 1000)));
         int legendX = left;
+        int legendY = hgt - 40;
         for (Series series : SERIES) {
             double max = samples.stream().mapToDouble(series.value()).max().orElse(0);
             StringBuilder points = new StringBuilder();
@@ -309,12 +310,17 @@ final class Report {
             svg.append("<polyline fill=\"none\" stroke-width=\"1.6\" stroke=\"").append(series.color()).append("\" points=\"")
                     .append(points.toString().trim()).append("\"/>");
             String label = series.label() + " (max " + (long) max + ")";
-            svg.append(rect(legendX, hgt - 24, 10, 10, series.color()))
-                    .append(text(legendX + 14, hgt - 15, label));
-            legendX += 14 + label.length() * 6;
+            int labelWidth = 24 + label.length() * 6;
+            if (legendX + labelWidth > w - right) {
+                legendX = left;
+                legendY += 16;
+            }
+            svg.append(rect(legendX, legendY - 9, 10, 10, series.color())).append(text(legendX + 14, legendY, label));
+            legendX += labelWidth;
         }
-        svg.append(rect(left, hgt - 42, 10, 10, "#eceff2")).append(text(left + 14, hgt - 33, "consumer paused"))
-                .append(rect(left + 130, hgt - 42, 10, 10, "#fbe3e3")).append(text(left + 144, hgt - 33, "broker blocked"));
+        int shadeY = hgt - 40 + 32;
+        svg.append(rect(left, shadeY - 9, 10, 10, "#eceff2")).append(text(left + 14, shadeY, "consumer paused"))
+                .append(rect(left + 130, shadeY - 9, 10, 10, "#fbe3e3")).append(text(left + 144, shadeY, "broker blocked"));
         svg.append("</svg><figcaption>").append(esc(broker)).append(" — ").append(esc(s.family())).append(": ")
                 .append(esc(s.name())).append(" (").append(s.status()).append(")<br><small>channel ").append(esc(t.channel()))
                 .append("; each line scaled to its own maximum</small></figcaption></figure>\n");
