@@ -1,6 +1,7 @@
 package dev.sluice.kafka;
 
 import dev.sluice.ChannelSpec;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -20,7 +21,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>{@code replicationFactor}: the replication factor when it creates the topic; default the
  *       broker's {@code default.replication.factor};
  *   <li>{@code group}: a consumer group whose lag is the channel's backlog (and what a
- *       reject-newest limit counts) before the channel has consumers of its own.
+ *       reject-newest limit counts) before the channel has consumers of its own;
+ *   <li>{@code revokeGraceMs}: how long a member whose partitions are revoked in a rebalance
+ *       waits for the handlers of their records before it commits and lets them go; default
+ *       5 000. The whole group's rebalance waits as long, so keep it well below
+ *       {@code max.poll.interval.ms}.
  * </ul>
  * Native settings ({@link ChannelSpec#nativeSetting}) go to the Kafka clients unchanged: a name
  * starting with {@code producer.}, {@code consumer.} or {@code admin.} to that client only (the
@@ -28,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * all three.
  */
 record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Short> replicationFactor,
-                     Optional<String> group, Map<String, String> nativeSettings, ChannelSpec spec) {
+                     Optional<String> group, Duration revokeGrace, Map<String, String> nativeSettings, ChannelSpec spec) {
 
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
@@ -55,7 +60,10 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
         Optional<Short> replication = spec.queryParameter("replicationFactor")
                 .map(v -> (short) parse("replicationFactor", v, 1, Short.MAX_VALUE));
         Optional<String> group = spec.queryParameter("group").filter(g -> !g.isBlank());
-        return new KafkaEndpoint(bootstrap.toString(), topic, partitions, replication, group, spec.nativeSettings(), spec);
+        Duration revokeGrace = Duration.ofMillis(spec.queryParameter("revokeGraceMs")
+                .map(v -> parse("revokeGraceMs", v, 0, 600_000)).orElse(5_000L));
+        return new KafkaEndpoint(bootstrap.toString(), topic, partitions, replication, group, revokeGrace,
+                spec.nativeSettings(), spec);
     }
 
     private static long parse(String name, String value, long min, long max) {

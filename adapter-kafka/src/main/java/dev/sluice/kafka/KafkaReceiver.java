@@ -38,9 +38,11 @@ import org.apache.kafka.common.errors.WakeupException;
  *       offset): while paused the consumer's position does not move.
  *   <li>Partitions assigned in a rebalance are paused inside the rebalance callback, before the
  *       poll that assigned them can fetch, and resumed only when the loop decides to fetch: a
- *       paused member starts on none of them. Records fetched for a revoked partition are
- *       dropped and never handed out; settlements that arrive after the revocation are ignored
- *       (the partition's new owner has the records).
+ *       paused member starts on none of them. On revocation the handlers of the revoked
+ *       partitions' records get {@code revokeGraceMs} to finish, so that the commit covers them;
+ *       records fetched for a revoked partition are dropped and never handed out, and
+ *       settlements that arrive after the revocation are ignored (the partition's new owner has
+ *       the records).
  *   <li>Offsets are committed up to the contiguous settled prefix of each partition
  *       ({@link PartitionTrack}), asynchronously as they move and synchronously on revocation
  *       and close.
@@ -65,6 +67,7 @@ final class KafkaReceiver implements BrokerReceiver {
     private final long maxLength;
     private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers;
     private final ConcurrentLinkedQueue<Runnable> settlements = new ConcurrentLinkedQueue<>();
+    private final Object settlementSignal = new Object();
 
     // guarded by this
     private long credit;
@@ -355,6 +358,56 @@ final class KafkaReceiver implements BrokerReceiver {
         }
     }
 
+    /**
+     * Gives the handlers of records from revoked partitions up to the grace period to settle,
+     * so that the commit covers them and the partition's next owner does not get them again.
+     * Records waiting for a redelivery are not waited for: the next owner delivers them.
+     */
+    private void awaitHandlers(Collection<TopicPartition> partitions) {
+        long deadline = System.nanoTime() + endpoint.revokeGrace().toNanos();
+        applySettlements();
+        while (inHandlers(partitions) > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            synchronized (settlementSignal) {
+                if (settlements.isEmpty()) {
+                    try {
+                        settlementSignal.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+            applySettlements();
+        }
+    }
+
+    private int inHandlers(Collection<TopicPartition> partitions) {
+        int n = 0;
+        for (TopicPartition tp : partitions) {
+            PartitionTrack track = tracks.get(tp);
+            if (track != null) {
+                n += track.unsettledCount();
+                for (Retry r : retries) {
+                    if (r.track == track) {
+                        n--;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private void settle(Runnable settlement) {
+        settlements.add(settlement);
+        synchronized (settlementSignal) {
+            settlementSignal.notifyAll();
+        }
+    }
+
     private void forget(Collection<TopicPartition> partitions) {
         Set<TopicPartition> gone = new HashSet<>(partitions);
         for (TopicPartition tp : gone) {
@@ -413,7 +466,7 @@ final class KafkaReceiver implements BrokerReceiver {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            applySettlements();
+            awaitHandlers(partitions);
             commit(partitions, true);
             forget(partitions);
         }
@@ -475,7 +528,7 @@ final class KafkaReceiver implements BrokerReceiver {
 
         @Override
         public void ack() {
-            settlements.add(() -> {
+            settle(() -> {
                 if (!track.revoked()) {
                     track.settled(record.offset());
                 }
@@ -485,7 +538,7 @@ final class KafkaReceiver implements BrokerReceiver {
         @Override
         public void nack(Duration delay) {
             long due = System.nanoTime() + delay.toNanos();
-            settlements.add(() -> {
+            settle(() -> {
                 if (!track.revoked()) {
                     retries.add(new Retry(record, track, attempt + 1, due));
                 }

@@ -30,7 +30,15 @@ class KafkaReceiverRebalanceTest {
     private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
     private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
 
-    private final MockConsumer<byte[], byte[]> mock = new MockConsumer<>("earliest");
+    /** The offsets committed synchronously (on revocation and close), as the receiver asked. */
+    private final Map<TopicPartition, Long> syncCommits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MockConsumer<byte[], byte[]> mock = new MockConsumer<>("earliest") {
+        @Override
+        public void commitSync(Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets, Duration timeout) {
+            offsets.forEach((tp, om) -> syncCommits.put(tp, om.offset()));
+            super.commitSync(offsets, timeout);
+        }
+    };
     private final List<BrokerDelivery> delivered = new CopyOnWriteArrayList<>();
     private final List<Throwable> errors = new CopyOnWriteArrayList<>();
     private KafkaReceiver receiver;
@@ -51,6 +59,12 @@ class KafkaReceiverRebalanceTest {
             }
         });
         return receiver;
+    }
+
+    private static boolean pollThreadIsIn(String method) {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().equals("sluice-kafka-m1"))
+                .anyMatch(e -> java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals(method)));
     }
 
     @AfterEach
@@ -91,6 +105,23 @@ class KafkaReceiverRebalanceTest {
         await().until(() -> delivered.stream().filter(d -> partitionOf(d) == 0).count() == 5);
         assertThat(delivered.subList(1, delivered.size())).as("handed out after P1 was revoked")
                 .allMatch(d -> partitionOf(d) == 0);
+    }
+
+    @Test
+    @DisplayName("a revocation waits for the handlers of the revoked partition, so the commit covers their records")
+    void revocationWaitsForHandlers() throws Exception {
+        start().request(2);
+        assignWithRecords(List.of(P1), 2);
+        await().until(() -> delivered.size() == 2);
+        mock.schedulePollTask(() -> {
+            mock.updateBeginningOffsets(Map.of(P0, 0L));
+            mock.rebalance(List.of(P0));
+        });
+        // The poll thread is inside the revocation, waiting for the two handlers: they finish now.
+        await().until(() -> pollThreadIsIn("awaitHandlers"));
+        delivered.forEach(BrokerDelivery::ack);
+        await().until(() -> mock.assignment().equals(java.util.Set.of(P0)));
+        assertThat(syncCommits).as("committed on revocation").containsEntry(P1, 2L);
     }
 
     @Test

@@ -145,7 +145,11 @@ class BrokerProvisionerTest {
         Provisioning p = BrokerProvisioner.provision(BrokerKind.REDIS);
         assertThat(p.broker()).isEmpty();
         assertThat(p.attempts()).hasSize(1);
-        assertThat(p.reason()).contains("SLUICE_REDIS_URI (127.0.0.1:" + closedPort + ") does not answer");
+        assertThat(p.reason()).contains("SLUICE_REDIS_URI: 127.0.0.1:" + closedPort + " does not answer");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerProvisioner.given(
+                        java.net.URI.create("ftp://127.0.0.1:" + closedPort), "--broker", java.time.Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("none of kafka, amqp, amqps, sqs, redis, rediss");
     }
 
     @Test
