@@ -44,8 +44,8 @@ import org.apache.kafka.common.errors.WakeupException;
  *       settlements that arrive after the revocation are ignored (the partition's new owner has
  *       the records).
  *   <li>Offsets are committed up to the contiguous settled prefix of each partition
- *       ({@link PartitionTrack}), asynchronously as they move and synchronously on revocation
- *       and close.
+ *       ({@link PartitionTrack}), asynchronously at most every 100 ms as they move, and
+ *       synchronously on revocation and close.
  *   <li>A nack keeps the record unsettled (so the commit stays below it) and hands it out again
  *       after the delay with the next attempt number.
  *   <li>With a maximum length (drop oldest), every 250 ms it compares its position with the end
@@ -57,6 +57,8 @@ final class KafkaReceiver implements BrokerReceiver {
 
     private static final long IDLE_POLL_MILLIS = 100;
     private static final long LENGTH_CHECK_NANOS = 250_000_000L;
+    /** Offsets are committed asynchronously at most this often (and synchronously on revocation and close). */
+    private static final long COMMIT_INTERVAL_NANOS = 100_000_000L;
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
     private final KafkaSession session;
@@ -68,6 +70,8 @@ final class KafkaReceiver implements BrokerReceiver {
     private final Function<Map<String, Object>, Consumer<byte[], byte[]>> consumers;
     private final ConcurrentLinkedQueue<Runnable> settlements = new ConcurrentLinkedQueue<>();
     private final Object settlementSignal = new Object();
+    /** Set while a revocation waits for handlers: only then does a settlement wake the poll thread. */
+    private volatile boolean awaitingHandlers;
 
     // guarded by this
     private long credit;
@@ -84,6 +88,7 @@ final class KafkaReceiver implements BrokerReceiver {
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
     private final PriorityQueue<Retry> retries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     private long nextLengthCheck = System.nanoTime();
+    private long nextCommit = System.nanoTime();
 
     private record Retry(ConsumerRecord<byte[], byte[]> record, PartitionTrack track, int attempt, long dueNanos) {
     }
@@ -169,7 +174,6 @@ final class KafkaReceiver implements BrokerReceiver {
 
     private void pollOnce() {
         applySettlements();
-        waitingForChange = true;
         boolean pausedNow;
         synchronized (this) {
             pausedNow = paused;
@@ -181,17 +185,25 @@ final class KafkaReceiver implements BrokerReceiver {
         if (!pausedNow) {
             handOut();
         }
-        commit(tracks.keySet(), false);
-        boolean fetch;
-        synchronized (this) {
-            fetch = !paused && !stopped && credit > 0 && fetched.isEmpty();
+        if (System.nanoTime() >= nextCommit) {
+            nextCommit = System.nanoTime() + COMMIT_INTERVAL_NANOS;
+            commit(tracks.keySet(), false);
         }
-        Set<TopicPartition> assigned = consumer.assignment();
+        boolean fetch = wantsRecords();
+        if (!fetch) {
+            // Idle until credit, a resume or a due retry: request() and resume() end the wait
+            // with a wake-up from here on; what came before this flag was set is seen below.
+            waitingForChange = true;
+            fetch = wantsRecords();
+        }
         long timeout = IDLE_POLL_MILLIS;
         if (fetch) {
             waitingForChange = false;
-            consumer.resume(assigned);
             timeout = Math.max(1, policy.pollTimeout().toMillis());
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        if (fetch) {
+            consumer.resume(assigned);
         } else {
             consumer.pause(assigned);
         }
@@ -206,6 +218,11 @@ final class KafkaReceiver implements BrokerReceiver {
                 fetched.add(r);
             }
         }
+    }
+
+    /** @return true when the loop should fetch: credit, no pause, nothing fetched waiting */
+    private synchronized boolean wantsRecords() {
+        return !paused && !stopped && credit > 0 && fetched.isEmpty();
     }
 
     private synchronized boolean isStopped() {
@@ -365,6 +382,15 @@ final class KafkaReceiver implements BrokerReceiver {
      */
     private void awaitHandlers(Collection<TopicPartition> partitions) {
         long deadline = System.nanoTime() + endpoint.revokeGrace().toNanos();
+        awaitingHandlers = true;
+        try {
+            awaitHandlersUntil(partitions, deadline);
+        } finally {
+            awaitingHandlers = false;
+        }
+    }
+
+    private void awaitHandlersUntil(Collection<TopicPartition> partitions, long deadline) {
         applySettlements();
         while (inHandlers(partitions) > 0) {
             long left = deadline - System.nanoTime();
@@ -403,8 +429,10 @@ final class KafkaReceiver implements BrokerReceiver {
 
     private void settle(Runnable settlement) {
         settlements.add(settlement);
-        synchronized (settlementSignal) {
-            settlementSignal.notifyAll();
+        if (awaitingHandlers) {
+            synchronized (settlementSignal) {
+                settlementSignal.notifyAll();
+            }
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
@@ -105,9 +106,13 @@ final class RedisSession implements BrokerSession {
     void ack(String group, StreamEntryID id) {
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
             try (Jedis j = pool.getResource()) {
-                j.xack(endpoint.stream(), group, id);
                 if (endpoint.deleteAcked() && groups <= 1) {
-                    j.xdel(endpoint.stream(), id);
+                    Pipeline p = j.pipelined(); // XACK and XDEL in one round trip
+                    p.xack(endpoint.stream(), group, id);
+                    p.xdel(endpoint.stream(), id);
+                    p.sync();
+                } else {
+                    j.xack(endpoint.stream(), group, id);
                 }
                 return;
             } catch (RuntimeException e) {
