@@ -315,12 +315,6 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         @Override
         public void run() {
             try {
-                if (owners.holdsDeliveries()) {
-                    // Queued for this handler thread when a pause was taken: a paused consumer
-                    // starts no handler, so it goes back to the broker like one in transit.
-                    handle.release();
-                    return;
-                }
                 if (rateLimiter != null) {
                     rateLimiter.acquire(1, Duration.ofDays(365));
                 }

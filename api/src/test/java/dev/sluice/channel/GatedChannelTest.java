@@ -74,31 +74,6 @@ class GatedChannelTest {
     }
 
     @Test
-    @DisplayName("a handler thread starts nothing queued for it once the consumer is paused; the rest comes after resume")
-    void pauseStopsQueuedHandlers() throws Exception {
-        BackpressureChannel ch = open(spec("queued").consumer(ConsumerPolicy.pull(10).maxInFlight(10).concurrency(1)));
-        for (int i = 0; i < 5; i++) {
-            ch.producer().send(Message.of("m" + i));
-        }
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        List<String> started = new java.util.concurrent.CopyOnWriteArrayList<>();
-        MessageConsumer consumer = ch.consumer("g");
-        consumer.start(d -> {
-            started.add(d.message().payloadAsString());
-            if (started.size() == 1) {
-                release.await(); // the other four queue up behind it on the one handler thread
-            }
-        });
-        await().atMost(BOUND).until(() -> started.size() == 1 && ch.pressure().consumerInFlight() == 5);
-        consumer.pause();
-        release.countDown();
-        await().atMost(BOUND).until(() -> ch.pressure().consumerInFlight() == 0);
-        assertThat(started).as("handlers started while paused").hasSize(1);
-        consumer.resume();
-        await().atMost(BOUND).until(() -> new java.util.HashSet<>(started).size() == 5);
-    }
-
-    @Test
     @DisplayName("delivers every message once, in order per key, and the counters reconcile")
     void deliversEverythingOnce() {
         BackpressureChannel ch = open(spec("orders").consumer(ConsumerPolicy.pull(10).maxInFlight(20).concurrency(4)));
