@@ -98,8 +98,11 @@ final class SqsReceiver implements BrokerReceiver {
                         .visibilityTimeout(visibilitySeconds)
                         .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
                         .messageAttributeNames("All"));
-            } catch (SdkException e) {
+            } catch (RuntimeException e) { // SdkException, or the client closed under a stopping receiver
                 synchronized (this) {
+                    if (stopped) {
+                        return;
+                    }
                     try {
                         wait(500);
                     } catch (InterruptedException ie) {
@@ -140,8 +143,9 @@ final class SqsReceiver implements BrokerReceiver {
         }
         try {
             sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries));
-        } catch (SdkException ignored) {
-            // they become visible when their timeout ends
+        } catch (RuntimeException ignored) {
+            // SdkException, or the client closed under a receiver stopping: they become visible
+            // when their timeout ends
         }
     }
 

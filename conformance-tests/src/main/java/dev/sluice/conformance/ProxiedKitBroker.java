@@ -51,9 +51,13 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
     /** A broker the kit did not start (a service, an explicit URI) is never restarted by it. */
     @Override
     public String whyNot(Fault fault) {
-        return fault == Fault.RESTART
-                ? "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
-                : KitBroker.super.whyNot(fault);
+        if (fault != Fault.RESTART) {
+            return KitBroker.super.whyNot(fault);
+        }
+        return broker.source().contains("PATH")
+                ? "the kit started this " + name() + " (" + broker.source() + ") but restarts only the in-process Kafka,"
+                        + " which keeps its port and data across a restart"
+                : "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started";
     }
 
     @Override

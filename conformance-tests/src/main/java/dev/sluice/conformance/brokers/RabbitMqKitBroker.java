@@ -145,10 +145,15 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
         }
     }
 
-    private static List<String> rabbitmqctl(String... args) {
+    /** Runs {@code rabbitmqctl} against the node under test: the one the kit started, or the machine's own. */
+    private List<String> rabbitmqctl(String... args) {
         List<String> command = new java.util.ArrayList<>();
         command.add("rabbitmqctl");
         command.add("-q");
+        broker.node().ifPresent(node -> {
+            command.add("-n");
+            command.add(node);
+        });
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -268,7 +268,7 @@ public final class BrokerProvisioner {
                     ? LocalServer.redis(path.get(), START_TIMEOUT)
                     : LocalServer.rabbitmq(path.get(), START_TIMEOUT);
             return new Attempt(Optional.of(new ProvisionedBroker(kind, server.uri(), executable + " from the PATH",
-                    elapsed(start), server)), "started " + path.get());
+                    elapsed(start), server, null, server.node())), "started " + path.get());
         } catch (Exception e) {
             return Attempt.no(executable + " did not start: " + e.getMessage());
         }

@@ -27,11 +27,13 @@ final class LocalServer implements AutoCloseable {
     private final Path dataDir;
     private final URI uri;
     private final Runnable stopCommand;
+    private final String node;
 
-    private LocalServer(Process process, Path dataDir, URI uri, Runnable stopCommand) {
+    private LocalServer(Process process, Path dataDir, URI uri, Runnable stopCommand, String node) {
         this.process = process;
         this.dataDir = dataDir;
         this.uri = uri;
+        this.node = node;
         this.stopCommand = stopCommand;
     }
 
@@ -62,7 +64,7 @@ final class LocalServer implements AutoCloseable {
         Process p = new ProcessBuilder(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        LocalServer server = new LocalServer(p, dir, URI.create("redis://127.0.0.1:" + port), () -> { });
+        LocalServer server = new LocalServer(p, dir, URI.create("redis://127.0.0.1:" + port), () -> { }, null);
         try {
             server.awaitAnswer(port, timeout, LocalServer::redisAnswersPing);
             return server;
@@ -97,7 +99,7 @@ final class LocalServer implements AutoCloseable {
         Process p = pb.start();
         Optional<Path> ctl = onPath("rabbitmqctl");
         Runnable stop = () -> ctl.ifPresent(c -> run(List.of(c.toString(), "-n", node, "stop"), Duration.ofSeconds(20)));
-        LocalServer server = new LocalServer(p, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"), stop);
+        LocalServer server = new LocalServer(p, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"), stop, node);
         try {
             server.awaitAnswer(port, timeout, LocalServer::amqpAnswersHandshake);
             return server;
@@ -172,6 +174,11 @@ final class LocalServer implements AutoCloseable {
 
     URI uri() {
         return uri;
+    }
+
+    /** @return the node name its command-line tools need ({@code rabbitmqctl -n}), or null */
+    String node() {
+        return node;
     }
 
     /** @return the server's process, for tests that check it is gone */

@@ -19,20 +19,36 @@ public final class ProvisionedBroker implements AutoCloseable {
     private final Duration startTime;
     private final AutoCloseable stopper;
     private final ProxyRoute proxyRoute;
+    private final String node;
     private boolean closed;
 
     ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper) {
-        this(kind, uri, source, startTime, stopper, null);
+        this(kind, uri, source, startTime, stopper, null, null);
     }
 
     ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper,
                       ProxyRoute proxyRoute) {
+        this(kind, uri, source, startTime, stopper, proxyRoute, null);
+    }
+
+    ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper,
+                      ProxyRoute proxyRoute, String node) {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.uri = Objects.requireNonNull(uri, "uri");
         this.source = Objects.requireNonNull(source, "source");
         this.startTime = Objects.requireNonNull(startTime, "startTime");
         this.stopper = Objects.requireNonNull(stopper, "stopper");
         this.proxyRoute = proxyRoute;
+        this.node = node;
+    }
+
+    /**
+     * @return the node name the broker's own command-line tools need to reach this broker
+     *     ({@code rabbitmqctl -n sluice5673@localhost} for a RabbitMQ the kit started), or empty
+     *     for the machine's default node
+     */
+    public Optional<String> node() {
+        return Optional.ofNullable(node);
     }
 
     /**
