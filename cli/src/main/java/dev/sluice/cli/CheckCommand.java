@@ -31,9 +31,6 @@ import java.util.UUID;
  */
 final class CheckCommand {
 
-    /** How long a broker named with {@code --broker} gets to answer on its port. */
-    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
     private final CheckOptions options;
     private final PrintStream out;
     private final PrintStream err;
@@ -75,18 +72,8 @@ final class CheckCommand {
     private List<Target> named() throws UnreachableBrokerException {
         List<Target> targets = new ArrayList<>();
         for (URI uri : options.brokers()) {
-            if (uri.getScheme().equals("mem")) {
-                targets.add(new Target("mem", "in memory", "mem://", new InMemoryKitBroker(), () -> { }, null));
-                continue;
-            }
-            ProvisionedBroker broker;
-            try {
-                broker = BrokerProvisioner.given(uri, "--broker", CONNECT_TIMEOUT);
-            } catch (IOException e) {
-                throw new UnreachableBrokerException(redact(uri) + " is unreachable: " + e.getMessage()
-                        + " (waited " + CONNECT_TIMEOUT.toSeconds() + " s)", e);
-            }
-            targets.add(kitFor(broker));
+            NamedBroker b = NamedBroker.reach(uri);
+            targets.add(new Target(b.kit().name(), b.source(), b.uri(), b.kit(), b.stop(), null));
         }
         return targets;
     }
@@ -110,12 +97,12 @@ final class CheckCommand {
     private Target kitFor(ProvisionedBroker broker) {
         try {
             KitBroker kit = KitBrokers.of(broker);
-            return new Target(kit.name(), broker.source(), redact(broker.uri()), kit, () -> {
+            return new Target(kit.name(), broker.source(), NamedBroker.redact(broker.uri()), kit, () -> {
                 ((AutoCloseable) kit).close();
                 broker.close();
             }, null);
         } catch (Exception e) {
-            return new Target(broker.kind().id(), broker.source(), redact(broker.uri()), null, broker,
+            return new Target(broker.kind().id(), broker.source(), NamedBroker.redact(broker.uri()), null, broker,
                     "the kit could not attach to it: " + e.getMessage());
         }
     }
@@ -231,8 +218,4 @@ final class CheckCommand {
         out.println(line);
     }
 
-    static String redact(URI uri) {
-        String info = uri.getRawUserInfo();
-        return info == null ? uri.toString() : uri.toString().replace(info + "@", "***@");
-    }
 }

@@ -10,14 +10,9 @@ import dev.sluice.PressureState;
 import dev.sluice.ProducerPolicy;
 import dev.sluice.RateLimit;
 import dev.sluice.SendResult;
-import dev.sluice.conformance.InMemoryKitBroker;
 import dev.sluice.conformance.KitBroker;
-import dev.sluice.conformance.brokers.KitBrokers;
-import dev.sluice.conformance.provision.BrokerProvisioner;
-import dev.sluice.conformance.provision.ProvisionedBroker;
 import dev.sluice.flow.RateLimiter;
 import dev.sluice.flow.Ticker;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.UUID;
@@ -45,27 +40,9 @@ final class DemoCommand {
     }
 
     int run() throws UnreachableBrokerException {
-        KitBroker kit;
-        AutoCloseable stop;
-        if (options.broker().getScheme().equals("mem")) {
-            kit = new InMemoryKitBroker();
-            stop = () -> { };
-        } else {
-            ProvisionedBroker broker;
-            try {
-                broker = BrokerProvisioner.given(options.broker(), "--broker", CheckCommand.CONNECT_TIMEOUT);
-            } catch (IOException e) {
-                throw new UnreachableBrokerException(CheckCommand.redact(options.broker()) + " is unreachable: " + e.getMessage()
-                        + " (waited " + CheckCommand.CONNECT_TIMEOUT.toSeconds() + " s)", e);
-            }
-            try {
-                kit = KitBrokers.of(broker);
-            } catch (Exception e) {
-                throw new UnreachableBrokerException("cannot attach to " + CheckCommand.redact(options.broker()) + ": " + e.getMessage(), e);
-            }
-            KitBroker opened = kit;
-            stop = () -> ((AutoCloseable) opened).close();
-        }
+        NamedBroker broker = NamedBroker.reach(options.broker());
+        KitBroker kit = broker.kit();
+        AutoCloseable stop = broker.stop();
         String destination = "sluice-demo-" + UUID.randomUUID().toString().substring(0, 8);
         String group = "sluice-demo-group-" + destination.substring(destination.length() - 8);
         try {
@@ -99,7 +76,7 @@ final class DemoCommand {
         ChannelSpec spec = ChannelSpec.of(kit.uri(destination))
                 .producer(ProducerPolicy.buffer(BUFFER).onOverflow(overflow()))
                 .consumer(ConsumerPolicy.pull(10).maxInFlight(IN_FLIGHT).rateLimit(steady(options.consumePerSecond())))
-                .connectTimeout(CheckCommand.CONNECT_TIMEOUT);
+                .connectTimeout(NamedBroker.CONNECT_TIMEOUT);
         out.println("demo on " + kit.name() + " (" + destination + "): " + options.count() + " messages, strategy "
                 + options.strategy() + ", buffer " + BUFFER + ", consumer " + options.consumePerSecond() + "/s, in flight <= " + IN_FLIGHT);
         AtomicLong handled = new AtomicLong();

@@ -67,7 +67,7 @@ class MainTest {
     void unreachableBroker() {
         long start = System.nanoTime();
         Run r = run("check", "--broker", "redis://127.0.0.1:1");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(CheckCommand.CONNECT_TIMEOUT.plusSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(NamedBroker.CONNECT_TIMEOUT.plusSeconds(2));
         assertThat(r.code()).isEqualTo(Main.EXIT_UNREACHABLE);
         assertThat(r.err().strip()).doesNotContain("\n").startsWith("sluice: redis://127.0.0.1:1 is unreachable");
         assertThat(r.out()).isEmpty();
