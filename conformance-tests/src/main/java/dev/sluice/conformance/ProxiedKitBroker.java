@@ -54,9 +54,9 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         if (fault != Fault.RESTART) {
             return KitBroker.super.whyNot(fault);
         }
-        return broker.source().contains("PATH")
-                ? "the kit started this " + name() + " (" + broker.source() + ") but restarts only the in-process Kafka,"
-                        + " which keeps its port and data across a restart"
+        return broker.startedByKit()
+                ? "the kit started this " + name() + " (" + broker.source() + ") but restarts only servers that keep"
+                        + " their port and data across a restart (the in-process Kafka)"
                 : "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started";
     }
 

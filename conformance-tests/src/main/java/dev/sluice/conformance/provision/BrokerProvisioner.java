@@ -199,7 +199,7 @@ public final class BrokerProvisioner {
         } catch (IOException e) {
             throw new IOException(uri.getHost() + ":" + port + " does not answer: " + e.getMessage(), e);
         }
-        return new ProvisionedBroker(kind, uri, source, Duration.ZERO, () -> { });
+        return ProvisionedBroker.existing(kind, uri, source);
     }
 
     private static int defaultPort(BrokerKind kind) {

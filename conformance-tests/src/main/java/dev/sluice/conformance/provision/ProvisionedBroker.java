@@ -22,6 +22,14 @@ public final class ProvisionedBroker implements AutoCloseable {
     private final String node;
     private boolean closed;
 
+    /** The stopper of a broker the kit found running: closing it stops nothing. */
+    private static final AutoCloseable NOT_OURS = () -> { };
+
+    /** A broker that was running before the kit came (a service, an explicit URI): never stopped or restarted by it. */
+    static ProvisionedBroker existing(BrokerKind kind, URI uri, String source) {
+        return new ProvisionedBroker(kind, uri, source, Duration.ZERO, NOT_OURS);
+    }
+
     ProvisionedBroker(BrokerKind kind, URI uri, String source, Duration startTime, AutoCloseable stopper) {
         this(kind, uri, source, startTime, stopper, null, null);
     }
@@ -59,6 +67,11 @@ public final class ProvisionedBroker implements AutoCloseable {
      */
     public Optional<ProxyRoute> proxyRoute() {
         return Optional.ofNullable(proxyRoute);
+    }
+
+    /** @return true when the kit started this broker (a container, an in-process server, a child process) */
+    public boolean startedByKit() {
+        return stopper != NOT_OURS;
     }
 
     /** @return true when the kit started this server itself and {@link #restart(Duration)} works */
