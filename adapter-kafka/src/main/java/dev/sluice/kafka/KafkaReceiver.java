@@ -255,31 +255,34 @@ final class KafkaReceiver implements BrokerReceiver {
                 if (paused || stopped || credit <= 0) {
                     return;
                 }
+                credit--; // taken for the record below; given back when there is none
             }
             Retry due = retries.peek();
-            ConsumerRecord<byte[], byte[]> record;
-            PartitionTrack track;
-            int attempt;
-            if (due != null && due.dueNanos <= System.nanoTime()) {
-                retries.poll();
-                if (due.track.revoked()) {
-                    continue;
+            ConsumerRecord<byte[], byte[]> record = null;
+            PartitionTrack track = null;
+            int attempt = 0;
+            while (record == null) {
+                if (due != null && due.dueNanos <= System.nanoTime()) {
+                    retries.poll();
+                    if (!due.track.revoked()) {
+                        record = due.record;
+                        track = due.track;
+                        attempt = due.attempt;
+                    }
+                    due = retries.peek();
+                } else if (!fetched.isEmpty()) {
+                    ConsumerRecord<byte[], byte[]> r = fetched.poll();
+                    track = tracks.get(new TopicPartition(r.topic(), r.partition()));
+                    if (track != null) {
+                        record = r;
+                        attempt = track.attemptOf(r.offset());
+                    }
+                } else {
+                    synchronized (this) {
+                        credit++;
+                    }
+                    return;
                 }
-                record = due.record;
-                track = due.track;
-                attempt = due.attempt;
-            } else if (!fetched.isEmpty()) {
-                record = fetched.poll();
-                track = tracks.get(new TopicPartition(record.topic(), record.partition()));
-                if (track == null) {
-                    continue;
-                }
-                attempt = track.attemptOf(record.offset());
-            } else {
-                return;
-            }
-            synchronized (this) {
-                credit--;
             }
             track.handed(record.offset(), attempt);
             sink.onDelivery(new Delivery(record, track, attempt));
