@@ -95,9 +95,7 @@ public final class AdapterOverhead {
                 Runtime.getRuntime().availableProcessors(), pairs, PAYLOAD);
         for (String k : kinds) {
             BrokerKind kind = BrokerKind.valueOf(k.trim().toUpperCase(Locale.ROOT));
-            BrokerProvisioner.Provisioning provisioning = BrokerProvisioner.provision(kind);
-            ProvisionedBroker broker = provisioning.broker().orElseThrow(() ->
-                    new IllegalStateException("no " + kind.id() + " broker: " + provisioning.reason()));
+            ProvisionedBroker broker = AdapterOverhead.provision(kind);
             int n = switch (kind) {
                 case KAFKA -> 500_000;
                 case REDIS -> 200_000;
@@ -156,6 +154,13 @@ public final class AdapterOverhead {
         Collections.sort(sorted);
         return String.format(Locale.ROOT, "min %.3f median %.3f max %.3f", sorted.get(0), sorted.get(sorted.size() / 2),
                 sorted.get(sorted.size() - 1));
+    }
+
+    /** @return a broker of the kind as the conformance kit gets one, or an exception saying why there is none */
+    static ProvisionedBroker provision(BrokerKind kind) {
+        BrokerProvisioner.Provisioning provisioning = BrokerProvisioner.provision(kind);
+        return provisioning.broker().orElseThrow(() ->
+                new IllegalStateException("no " + kind.id() + " broker: " + provisioning.reason()));
     }
 
     /** @return the URI of {@code destination} on the broker, straight to it (no fault proxy) */

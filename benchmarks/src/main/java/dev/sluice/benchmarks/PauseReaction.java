@@ -9,7 +9,6 @@ import dev.sluice.Sluice;
 import dev.sluice.conformance.ProxiedKitBroker;
 import dev.sluice.conformance.brokers.KitBrokers;
 import dev.sluice.conformance.provision.BrokerKind;
-import dev.sluice.conformance.provision.BrokerProvisioner;
 import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +46,7 @@ public final class PauseReaction {
         int cycles = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         for (String k : kinds) {
             BrokerKind kind = BrokerKind.valueOf(k.trim().toUpperCase(Locale.ROOT));
-            BrokerProvisioner.Provisioning provisioning = BrokerProvisioner.provision(kind);
-            ProvisionedBroker broker = provisioning.broker().orElseThrow(() ->
-                    new IllegalStateException("no " + kind.id() + " broker: " + provisioning.reason()));
+            ProvisionedBroker broker = AdapterOverhead.provision(kind);
             try (broker; ProxiedKitBroker kit = KitBrokers.of(broker)) {
                 List<Long> afterWatermark = new ArrayList<>();
                 List<Long> afterPause = new ArrayList<>();
