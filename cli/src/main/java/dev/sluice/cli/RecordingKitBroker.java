@@ -106,6 +106,11 @@ final class RecordingKitBroker implements KitBroker {
     }
 
     @Override
+    public void settle() throws Exception {
+        broker.settle();
+    }
+
+    @Override
     public void deleteDestination(String destination) throws Exception {
         broker.deleteDestination(destination);
     }

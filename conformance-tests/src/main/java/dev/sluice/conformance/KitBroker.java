@@ -103,6 +103,14 @@ public interface KitBroker {
         return Sluice.open(spec);
     }
 
+    /**
+     * Makes sure nothing a test's closed channels sent is still on its way to the broker (bytes a
+     * stall held). Called after each test, after its channels are closed and before its
+     * destinations are deleted, so that a late send cannot recreate one.
+     */
+    default void settle() throws Exception {
+    }
+
     /** Removes a destination the kit created, and its dead letter. Called after each test. */
     default void deleteDestination(String destination) throws Exception {
     }

@@ -82,6 +82,15 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         }
     }
 
+    /**
+     * Cuts whatever connection the test's closed channels left in the proxy, dropping bytes a
+     * stall still held: after this nothing of the test can reach the broker through the proxy.
+     */
+    @Override
+    public void settle() {
+        proxy.cutConnections();
+    }
+
     /** Stops the proxy; the broker is the provisioner's to stop. */
     @Override
     public void close() {
