@@ -6,8 +6,8 @@ package dev.sluice;
  * <p>With {@link MessageConsumer#start(MessageHandler)} the consumer settles it: the handler
  * returning acks, the handler throwing nacks (or dead-letters after {@code maxAttempts}). With
  * the {@link MessageConsumer#publisher() Flow.Publisher view} the subscriber must call
- * {@link #ack()} or {@link #nack()} exactly once; until then the delivery counts against the
- * in-flight cap. Settling twice has no effect. Thread-safe.
+ * {@link #ack()}, {@link #nack()} or {@link #release()} exactly once; until then the delivery
+ * counts against the in-flight cap. Settling twice has no effect. Thread-safe.
  */
 public interface Delivery {
 
@@ -28,6 +28,15 @@ public interface Delivery {
      */
     void nack();
 
-    /** @return true once acked or nacked */
+    /**
+     * Gives the message back without processing it and without counting an attempt: the broker
+     * delivers it again (to this consumer or another member of the group) with the same
+     * {@link #attempt()}, and it is never dead-lettered for it. For a subscriber that takes a
+     * delivery it will not handle now (it is shutting down, or stepping back); a failure is
+     * {@link #nack()}. SQS counts every receive: its adapter says in its mapping how it compensates.
+     */
+    void release();
+
+    /** @return true once acked, nacked or released */
     boolean isSettled();
 }

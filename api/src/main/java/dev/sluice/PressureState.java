@@ -52,14 +52,15 @@ public record PressureState(PressureLevel level, int buffered, int bufferCapacit
      *
      * @param received     deliveries taken from the broker
      * @param acked        acked
-     * @param nacked       nacked for redelivery
+     * @param nacked       nacked for redelivery (an attempt counted)
+     * @param released     given back without an attempt counted (a pause or a close took them before a handler did)
      * @param deadLettered sent to the dead letter destination after {@code maxAttempts}
      * @param inFlight     received and not yet settled
      */
-    public record ConsumerCounters(long received, long acked, long nacked, long deadLettered, long inFlight) {
-        /** @return true when {@code received == acked + nacked + deadLettered + inFlight} */
+    public record ConsumerCounters(long received, long acked, long nacked, long released, long deadLettered, long inFlight) {
+        /** @return true when {@code received == acked + nacked + released + deadLettered + inFlight} */
         public boolean reconciles() {
-            return received == acked + nacked + deadLettered + inFlight;
+            return received == acked + nacked + released + deadLettered + inFlight;
         }
     }
 }

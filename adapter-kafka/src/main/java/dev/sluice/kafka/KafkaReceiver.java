@@ -577,6 +577,18 @@ final class KafkaReceiver implements BrokerReceiver {
             wake();
         }
 
+        /** Handed out again first, with the same attempt; the commit waits for it meanwhile. */
+        @Override
+        public void release() {
+            long now = System.nanoTime();
+            settle(() -> {
+                if (!track.revoked()) {
+                    retries.add(new Retry(record, track, attempt, now));
+                }
+            });
+            wake();
+        }
+
         @Override
         public void deadLetter(String reason) {
             session.deadLetter(message, reason, attempt, record);

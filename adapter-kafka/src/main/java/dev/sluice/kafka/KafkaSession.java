@@ -254,6 +254,8 @@ final class KafkaSession implements BrokerSession {
                 + " at most " + spec.producer().maxInFlight() + " sends unconfirmed"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "produce-throttle-time-max > 0 (broker quota),"
                 + " max.block.ms / delivery.timeout.ms expired"));
+        m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "record handed out again by the member, attempt"
+                + " unchanged; the commit waits for it"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "offsets committed up to the contiguous acked prefix per"
                 + " partition; a nack hands the record out again after " + c.redeliveryDelay().toMillis() + " ms"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "attempt >= " + c.maxAttempts() + ": produce to '"

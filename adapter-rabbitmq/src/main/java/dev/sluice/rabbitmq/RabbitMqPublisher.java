@@ -40,6 +40,8 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
     private final BrokerEvents events;
     private final ConcurrentNavigableMap<Long, Outstanding> unconfirmed = new ConcurrentSkipListMap<>();
     private final Object publishLock = new Object();
+    private final String idPrefix = "sluice-" + java.util.UUID.randomUUID().toString().substring(0, 13) + "-";
+    private long nextId; // guarded by publishLock
 
     RabbitMqPublisher(Connection connection, String queue, BrokerEvents events) throws IOException {
         this.queue = queue;
@@ -79,10 +81,12 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
         if (attempt > 0) {
             headers.put(ATTEMPT_HEADER, attempt);
         }
-        AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
-                .headers(headers).priority(message.priority()).build();
         synchronized (publishLock) {
             long seq = channel.getNextPublishSeqNo();
+            // A message id of its own, so that a consumer can tell a give-back's redelivery apart
+            // from a failed attempt (GiveBacks): unique per publishing connection and message.
+            AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
+                    .headers(headers).priority(message.priority()).messageId(idPrefix + nextId++).build();
             unconfirmed.put(seq, new Outstanding(message, result));
             try {
                 channel.basicPublish("", target, false, props, message.payload());

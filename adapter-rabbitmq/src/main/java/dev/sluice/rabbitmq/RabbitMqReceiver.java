@@ -10,8 +10,12 @@ import dev.sluice.Message;
 import dev.sluice.spi.BrokerDelivery;
 import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.GiveBacks;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -19,18 +23,24 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One consumer of the queue on a channel of its own, with manual acks and {@code basic.qos}
- * prefetch equal to the in-flight cap: the broker itself never has more unacked at this consumer.
- * Pause is {@code basic.cancel} (waited for up to {@value #PAUSE_WAIT_MILLIS} ms), resume
- * {@code basic.consume}; deliveries the broker had already sent when it cancelled still reach the
- * channel (through the default consumer) and are held by it.
+ * One consumer of the queue on a channel of its own, with manual acks and a channel-wide
+ * {@code basic.qos} prefetch ({@code global}) equal to the in-flight cap: the broker never has
+ * more unacked on this channel, whatever consumers come and go on it. The broker pushes within
+ * the prefetch; what it pushes beyond the credit the channel granted waits here, unhanded, until
+ * credit comes — so the credit (and a subscriber's demand) holds although the broker pushes, and
+ * backpressure costs no RPC.
+ *
+ * <p>Pause (for a reason other than backpressure) is {@code basic.cancel}, resume
+ * {@code basic.consume}; what waited here and what the broker still sends after the cancel goes
+ * back with {@code basic.reject(requeue)}. Such a give-back is not an attempt: the message id is
+ * noted ({@link GiveBacks}), and its redelivery is not counted although the broker flags it
+ * {@code redelivered}.
  *
  * <p>A nack gives the message back with its attempt counted: it is published again (persistent,
  * confirmed, on the publishing connection) with {@code x-sluice-attempt} raised, after the
  * redelivery delay, and then acked. A dead letter is published to the dead-letter queue the same
- * way, then acked.
- * A message the broker redelivers after a consumer went away ({@code redelivered}) counts one
- * attempt more.
+ * way, then acked. A message the broker redelivers after a consumer went away ({@code redelivered},
+ * not given back by this process) counts one attempt more.
  */
 final class RabbitMqReceiver implements BrokerReceiver {
 
@@ -42,16 +52,23 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private final String consumerTagBase;
     private final ConsumerPolicy policy;
 
+    private final GiveBacks giveBacks;
     private final ScheduledExecutorService control;
     private volatile Channel channel;
     private DeliverySink sink;
     private String consumerTag;
-    private boolean paused;
-    private boolean closed;
     private int generation;
 
+    // guarded by this
+    private boolean paused;
+    private boolean closed;
+    private long credit;
+    /** Pushed by the broker beyond the credit: unhanded, within the prefetch. */
+    private final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
+
     RabbitMqReceiver(Connection connection, RabbitMqPublisher publisher, ScheduledExecutorService scheduler,
-                     String queue, String deadLetterQueue, String consumerTag, ConsumerPolicy policy) {
+                     String queue, String deadLetterQueue, String consumerTag, ConsumerPolicy policy, GiveBacks giveBacks) {
+        this.giveBacks = giveBacks;
         this.connection = connection;
         this.publisher = publisher;
         this.scheduler = scheduler;
@@ -71,7 +88,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         this.sink = sink;
         try {
             channel = connection.createChannel();
-            channel.basicQos(policy.maxInFlight());
+            channel.basicQos(policy.maxInFlight(), true);
             channel.setDefaultConsumer(new Handler()); // deliveries that arrive after a cancel
             if (connection instanceof com.rabbitmq.client.Recoverable r) {
                 r.addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
@@ -98,36 +115,36 @@ final class RabbitMqReceiver implements BrokerReceiver {
         consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
     }
 
-    /** Prefetch is the cap: the broker counts the credit itself. */
+    /** Hands over what waits, up to the new credit, on the control thread (never the caller's). */
     @Override
     public void request(int n) {
+        boolean handOver;
+        synchronized (this) {
+            credit += n;
+            handOver = !waiting.isEmpty();
+        }
+        if (handOver) {
+            control.execute(this::handOverWaiting);
+        }
     }
 
     /**
      * Pause and resume only set the wanted state; {@link #reconcile()} brings the broker to it on
      * this receiver's own control thread, because {@code basic.cancel} and {@code basic.consume}
      * are RPCs that a stalled or recovering broker may not answer, and the channel's threads must
-     * never wait for them.
+     * never wait for them. What waits here goes back at once.
      */
     @Override
     public void pause() {
+        List<Delivery> back;
         synchronized (this) {
             paused = true;
+            back = new ArrayList<>(waiting);
+            waiting.clear();
         }
-        // Wait briefly for the cancel, so that nothing is fetched after pause() returns; a broker
-        // that does not answer in time gets the cancel later.
-        try {
-            control.submit(this::reconcile).get(PAUSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException
-                 | java.util.concurrent.RejectedExecutionException e) {
-            // applied when the broker answers, or the receiver is closing
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        back.forEach(Delivery::release);
+        control.execute(this::reconcile);
     }
-
-    /** How long pause() waits for the broker to confirm the cancel. */
-    static final long PAUSE_WAIT_MILLIS = 2_000;
 
     @Override
     public void resume() {
@@ -137,40 +154,82 @@ final class RabbitMqReceiver implements BrokerReceiver {
         control.execute(this::reconcile);
     }
 
+    /** A delivery the broker pushed: handed over within the credit, kept while none, given back while paused. */
+    private void arrived(Delivery d) {
+        boolean handOver;
+        boolean giveBack;
+        synchronized (this) {
+            giveBack = paused || closed;
+            handOver = !giveBack && waiting.isEmpty() && credit > 0;
+            if (handOver) {
+                credit--;
+            } else if (!giveBack) {
+                waiting.add(d);
+            }
+        }
+        if (giveBack) {
+            d.release();
+        } else if (handOver) {
+            sink.onDelivery(d);
+        }
+    }
+
+    private void handOverWaiting() {
+        while (true) {
+            Delivery d;
+            synchronized (this) {
+                if (paused || closed || credit <= 0 || waiting.isEmpty()) {
+                    return;
+                }
+                credit--;
+                d = waiting.poll();
+            }
+            sink.onDelivery(d);
+        }
+    }
+
     /**
      * Cancels or starts the consumer so that it matches the wanted state; when the broker cannot
      * be reached (a cut, a recovery in progress) it tries again shortly. Also run after the
      * connection recovered, since recovery brings back the consumers that were running.
      */
     void reconcile() {
+        boolean wantPaused;
         synchronized (this) {
             if (closed || channel == null) {
                 return;
             }
-            try {
-                if (!paused && consumerTag == null) {
-                    consume();
-                } else if (paused && consumerTag != null) {
-                    String tag = consumerTag;
-                    consumerTag = null; // a cancel that fails on a dead connection also ends the consumer:
-                    channel.basicCancel(tag); // recovery does not bring back what was being cancelled
-                }
-            } catch (IOException | RuntimeException e) {
-                if (!control.isShutdown()) {
-                    control.schedule(this::reconcile, 500, TimeUnit.MILLISECONDS);
-                }
+            wantPaused = paused;
+        }
+        // Only this control thread touches the consumer tag; the RPCs run outside the monitor so
+        // that deliveries, credit and pause never wait for a broker that is slow to answer.
+        try {
+            if (!wantPaused && consumerTag == null) {
+                consume();
+            } else if (wantPaused && consumerTag != null) {
+                String tag = consumerTag;
+                consumerTag = null; // a cancel that fails on a dead connection also ends the consumer:
+                channel.basicCancel(tag); // recovery does not bring back what was being cancelled
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!control.isShutdown()) {
+                control.schedule(this::reconcile, 500, TimeUnit.MILLISECONDS);
             }
         }
     }
 
     @Override
     public void close() {
+        List<Delivery> back;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
+            back = new ArrayList<>(waiting);
+            waiting.clear();
         }
+        back.forEach(Delivery::release);
         control.shutdownNow();
         Channel ch = channel;
         if (ch != null) {
@@ -182,10 +241,15 @@ final class RabbitMqReceiver implements BrokerReceiver {
         }
     }
 
-    private static int attemptOf(AMQP.BasicProperties props, Envelope envelope) {
+    /** The attempt header (1 without one), plus one for a redelivery this process did not cause by a give-back. */
+    private int attemptOf(AMQP.BasicProperties props, Envelope envelope) {
         Object header = props.getHeaders() == null ? null : props.getHeaders().get(RabbitMqPublisher.ATTEMPT_HEADER);
         int attempt = header instanceof Number n ? n.intValue() : 1;
-        return envelope.isRedeliver() ? attempt + 1 : attempt;
+        if (!envelope.isRedeliver()) {
+            return attempt;
+        }
+        String id = props.getMessageId();
+        return id != null && giveBacks.takeOne(id) ? attempt : attempt + 1;
     }
 
     private static Message toMessage(AMQP.BasicProperties props, byte[] body) {
@@ -222,19 +286,22 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
         @Override
         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-            sink.onDelivery(new Delivery(channel, envelope.getDeliveryTag(), toMessage(props, body), attemptOf(props, envelope)));
+            arrived(new Delivery(channel, envelope.getDeliveryTag(), props.getMessageId(), toMessage(props, body),
+                    attemptOf(props, envelope)));
         }
     }
 
     private final class Delivery implements BrokerDelivery {
         private final Channel on;
         private final long tag;
+        private final String messageId;
         private final Message message;
         private final int attempt;
 
-        Delivery(Channel on, long tag, Message message, int attempt) {
+        Delivery(Channel on, long tag, String messageId, Message message, int attempt) {
             this.on = on;
             this.tag = tag;
+            this.messageId = messageId;
             this.message = message;
             this.attempt = attempt;
         }
@@ -256,6 +323,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
         @Override
         public void ack() {
+            if (messageId != null) {
+                giveBacks.forget(messageId);
+            }
             try {
                 on.basicAck(tag, false);
             } catch (IOException | RuntimeException e) {
@@ -276,6 +346,19 @@ final class RabbitMqReceiver implements BrokerReceiver {
                 giveBack.run();
             } else {
                 scheduler.schedule(giveBack, delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** Back to the queue, natively; its redelivery is not counted (see {@link #attemptOf}). */
+        @Override
+        public void release() {
+            if (messageId != null) {
+                giveBacks.gaveBack(messageId);
+            }
+            try {
+                on.basicReject(tag, true);
+            } catch (IOException | RuntimeException e) {
+                // the channel went away: the broker redelivers
             }
         }
 

@@ -44,6 +44,7 @@ final class RabbitMqSession implements BrokerSession {
     private final QueueDeclaration declaration;
     private final ScheduledExecutorService scheduler;
     private final List<RabbitMqReceiver> receivers = new CopyOnWriteArrayList<>();
+    private final dev.sluice.spi.GiveBacks giveBacks = new dev.sluice.spi.GiveBacks();
     private volatile long backlog = -1;
     private Channel backlogChannel;
     private volatile boolean closed;
@@ -101,7 +102,7 @@ final class RabbitMqSession implements BrokerSession {
     @Override
     public BrokerReceiver receiver(String group, String consumerName) {
         RabbitMqReceiver r = new RabbitMqReceiver(consuming, publisher, scheduler, endpoint.queue(),
-                declaration.deadLetterQueue(), consumerName, spec.consumer());
+                declaration.deadLetterQueue(), consumerName, spec.consumer(), giveBacks);
         receivers.add(r);
         return r;
     }
@@ -129,7 +130,10 @@ final class RabbitMqSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "basic.qos prefetch=" + c.maxInFlight() + " (push within prefetch)"));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "push: the broker delivers as messages arrive"));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "basic.qos prefetch=" + c.maxInFlight()));
-        m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "basic.cancel / basic.consume"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "basic.cancel / basic.consume (backpressure: credit"
+                + " withheld, deliveries pushed beyond it wait unhanded within the prefetch)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "basic.reject(requeue); the redelivered flag of a"
+                + " message this process gave back is not counted (by message id)"));
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "publisher confirms, at most " + spec.producer().maxInFlight()
                 + " unconfirmed; connection.blocked stops the gate"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "connection.blocked / connection.unblocked (memory or disk alarm)"));

@@ -38,12 +38,14 @@ import redis.clients.jedis.resps.StreamEntryBinary;
  */
 final class RedisReceiver implements BrokerReceiver {
 
-    /** A delivered entry: its message, its attempt, and when it is due again if nacked. */
+    /** A delivered entry: its message, its attempt, and when (and as which attempt) it is due again. */
     private static final class Held {
         final StreamEntryID id;
         final Message message;
         final int attempt;
         long dueAt = Long.MAX_VALUE;
+        /** the attempt of its next delivery: one more after a nack, the same after a give-back */
+        int nextAttempt;
 
         Held(StreamEntryID id, Message message, int attempt) {
             this.id = id;
@@ -202,11 +204,15 @@ final class RedisReceiver implements BrokerReceiver {
         return retries.isEmpty();
     }
 
-    /** Nacked entries whose delay has passed: claimed back to this member with the count raised. */
+    /**
+     * Nacked entries whose delay has passed, and given-back ones: claimed back to this member with
+     * the delivery count set to the attempt they are handed out as ({@code RETRYCOUNT}), so a
+     * give-back leaves the count where it was. They never left this member's pending list.
+     */
     private List<Held> redeliver(List<Held> due) {
         List<Held> out = new ArrayList<>();
         for (Held h : due) {
-            int attempt = h.attempt + 1;
+            int attempt = h.nextAttempt;
             List<StreamEntryID> claimed = connection.xclaimJustId(endpoint.stream(), group, consumer, 0,
                     XClaimParams.xClaimParams().retryCount(attempt), h.id);
             if (!claimed.isEmpty()) {
@@ -402,10 +408,20 @@ final class RedisReceiver implements BrokerReceiver {
 
         @Override
         public void nack(Duration delay) {
+            again(delay.toMillis(), held.attempt + 1);
+        }
+
+        @Override
+        public void release() {
+            again(0, held.attempt);
+        }
+
+        private void again(long delayMillis, int nextAttempt) {
             synchronized (RedisReceiver.this) {
                 inFlight.remove(held.id);
                 if (!stopped) {
-                    held.dueAt = System.currentTimeMillis() + delay.toMillis();
+                    held.dueAt = System.currentTimeMillis() + delayMillis;
+                    held.nextAttempt = nextAttempt;
                     retries.put(held.id, held);
                     RedisReceiver.this.notifyAll();
                 }

@@ -183,6 +183,8 @@ final class RedisSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "XREADGROUP BLOCK " + c.pollTimeout().toMillis()));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "COUNT <= cap - in flight, pending entries per consumer <= " + c.maxInFlight()));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart XREADGROUP, CLIENT UNBLOCK a blocked read"));
+        m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "entry left pending at the member and handed out again"
+                + " on resume, XCLAIM RETRYCOUNT keeping its delivery count"));
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "pipelined XADD, at most " + spec.producer().maxInFlight() + " replies outstanding"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "entry left pending, XCLAIM back after " + c.redeliveryDelay().toMillis()

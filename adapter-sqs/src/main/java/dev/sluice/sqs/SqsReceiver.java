@@ -5,6 +5,7 @@ import dev.sluice.Message;
 import dev.sluice.spi.BrokerDelivery;
 import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.GiveBacks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,8 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * Polling stops while paused; messages a receive brings back after a pause are made visible
  * again at once. While a handler runs, its message's visibility is extended every half timeout,
  * so a slow handler never sees its message delivered a second time. Ack is {@code DeleteMessage},
- * nack {@code ChangeMessageVisibility(delay)}, and {@code ApproximateReceiveCount} is the attempt.
+ * nack {@code ChangeMessageVisibility(delay)}, and {@code ApproximateReceiveCount} is the attempt,
+ * less the receives this process gave back unhandled ({@link GiveBacks}).
  */
 final class SqsReceiver implements BrokerReceiver {
 
@@ -32,6 +34,7 @@ final class SqsReceiver implements BrokerReceiver {
     private final ConsumerPolicy policy;
     private final int visibilitySeconds;
     private final Map<String, String> inFlight = new ConcurrentHashMap<>(); // messageId -> receipt handle
+    private final GiveBacks giveBacks;
 
     // guarded by this
     private long credit;
@@ -41,7 +44,9 @@ final class SqsReceiver implements BrokerReceiver {
     private Thread thread;
     private DeliverySink sink;
 
-    SqsReceiver(SqsSession session, SqsClient sqs, String queueUrl, ConsumerPolicy policy, int visibilitySeconds) {
+    SqsReceiver(SqsSession session, SqsClient sqs, String queueUrl, ConsumerPolicy policy, int visibilitySeconds,
+                GiveBacks giveBacks) {
+        this.giveBacks = giveBacks;
         this.session = session;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
@@ -126,7 +131,7 @@ final class SqsReceiver implements BrokerReceiver {
             for (software.amazon.awssdk.services.sqs.model.Message m : got) {
                 inFlight.put(m.messageId(), m.receiptHandle());
                 String count = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
-                int attempt = count == null ? 1 : Integer.parseInt(count);
+                int attempt = giveBacks.attempt(m.messageId(), count == null ? 1 : Integer.parseInt(count));
                 sink.onDelivery(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
             }
         }
@@ -138,6 +143,7 @@ final class SqsReceiver implements BrokerReceiver {
         }
         List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
+            giveBacks.gaveBack(messages.get(i).messageId());
             entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
                     .receiptHandle(messages.get(i).receiptHandle()).visibilityTimeout(0).build());
         }
@@ -224,6 +230,7 @@ final class SqsReceiver implements BrokerReceiver {
         @Override
         public void ack() {
             inFlight.remove(id);
+            giveBacks.forget(id);
             try {
                 sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(receipt));
             } catch (SdkException e) {
@@ -240,6 +247,13 @@ final class SqsReceiver implements BrokerReceiver {
             } catch (SdkException e) {
                 // it comes back after its visibility timeout anyway
             }
+        }
+
+        /** Visible again at once; SQS counts the receive, and {@link GiveBacks} takes it off again. */
+        @Override
+        public void release() {
+            giveBacks.gaveBack(id);
+            nack(Duration.ZERO);
         }
 
         @Override

@@ -10,6 +10,7 @@ import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.BrokerSender;
 import dev.sluice.spi.BrokerSession;
+import dev.sluice.spi.GiveBacks;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -41,6 +42,7 @@ final class SqsSession implements BrokerSession {
     private final SqsSender sender;
     private final ScheduledExecutorService timer;
     private final List<SqsReceiver> receivers = new CopyOnWriteArrayList<>();
+    private final GiveBacks giveBacks = new GiveBacks();
     private final AtomicLong sentTotal = new AtomicLong();
     private volatile long depth = -1;
     private volatile long sentWhenDepthRead;
@@ -114,7 +116,7 @@ final class SqsSession implements BrokerSession {
 
     @Override
     public BrokerReceiver receiver(String group, String consumerName) {
-        SqsReceiver r = new SqsReceiver(this, sqs, queueUrl, spec.consumer(), endpoint.visibilityTimeoutSeconds());
+        SqsReceiver r = new SqsReceiver(this, sqs, queueUrl, spec.consumer(), endpoint.visibilityTimeoutSeconds(), giveBacks);
         receivers.add(r);
         return r;
     }
@@ -133,6 +135,8 @@ final class SqsSession implements BrokerSession {
                 + Math.min(20, (c.pollTimeout().toMillis() + 999) / 1000)));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "receive only cap - in flight (" + c.maxInFlight() + ")"));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart polling"));
+        m.add(StrategyMapping.emulated(Strategy.GIVE_BACK, "ChangeMessageVisibility(0); SQS counts the receive in"
+                + " ApproximateReceiveCount, the attempt reported leaves out this process's give-backs"));
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "SendMessageBatch, one request at a time"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "throttling (429, ThrottlingException)"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "ChangeMessageVisibility(" + c.redeliveryDelay().toSeconds()

@@ -104,6 +104,7 @@ public final class GatedChannel implements BackpressureChannel {
         long received = 0;
         long acked = 0;
         long nacked = 0;
+        long released = 0;
         long dead = 0;
         Set<PauseReason> paused = EnumSet.noneOf(PauseReason.class);
         for (FlowConsumer c : consumers) {
@@ -112,12 +113,13 @@ public final class GatedChannel implements BackpressureChannel {
             received += cc.received();
             acked += cc.acked();
             nacked += cc.nacked();
+            released += cc.released();
             dead += cc.deadLettered();
             paused.addAll(c.pausedReasons());
         }
         return new PressureState(producer.level(), producer.buffered(), producer.capacity(), (int) producer.inFlight(),
                 inFlight, spec.consumer().maxInFlight(), events.isBlocked(), session.backlog(), events.brokerDropped(), paused,
-                producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, dead, inFlight));
+                producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, released, dead, inFlight));
     }
 
     @Override

@@ -232,6 +232,20 @@ final class Destination {
     }
 
     /**
+     * Lock held. Gives a pending entry back as if it had never been delivered: its delivery is
+     * not counted, and it is first in line again.
+     */
+    void release(Group g, Entry e, long now) {
+        if (g.pending.remove(e.id) == null) {
+            return;
+        }
+        e.deliveries--;
+        e.visibleAt = now;
+        g.retry.addFirst(e);
+        changed.signalAll();
+    }
+
+    /**
      * Lock held. Gives every entry pending at {@code consumer} back to its group, as a broker does
      * when a consumer's connection goes away.
      *

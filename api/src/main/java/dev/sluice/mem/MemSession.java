@@ -135,6 +135,7 @@ final class MemSession implements BrokerSession, BrokerSender {
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "receiver waits on the destination up to " + c.pollTimeout().toMillis() + " ms"));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "pending entries per member <= " + c.maxInFlight()));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "receiver stops and restarts taking"));
+        m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "entry first in line again, its delivery not counted"));
         m.add(StrategyMapping.emulated(Strategy.PRODUCER_BLOCK, "the gate blocks; the in-memory broker has no send buffer of its own"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "InMemoryBroker.block(reason) alarm"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "nacked entries requeued after " + c.redeliveryDelay().toMillis() + " ms"));
@@ -344,6 +345,16 @@ final class MemSession implements BrokerSession, BrokerSender {
         @Override
         public void nack(Duration delay) {
             settle(destination.ticker().nanoTime() + delay.toNanos());
+        }
+
+        @Override
+        public void release() {
+            destination.lock.lock();
+            try {
+                destination.release(group, entry, destination.ticker().nanoTime());
+            } finally {
+                destination.lock.unlock();
+            }
         }
 
         @Override

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * One message as the broker delivered it, settled exactly once by the channel with one of the
- * three methods. Thread-safe.
+ * four methods. Thread-safe. None of the methods may block on the broker for long: an adapter
+ * whose settlement is a round trip hands it to a thread of its own.
  */
 public interface BrokerDelivery {
 
@@ -20,8 +21,17 @@ public interface BrokerDelivery {
     /** Success: the broker may forget it (commit, {@code basic.ack}, delete, {@code XACK}). */
     void ack();
 
-    /** Failure: deliver it again, after {@code delay} where the broker allows a delay. */
+    /** Failure: deliver it again, after {@code delay} where the broker allows a delay, with the attempt counted. */
     void nack(Duration delay);
+
+    /**
+     * Give-back, not a failure: the message goes back as if it had never been handed out (a pause
+     * or a close took it before any handler saw it). The next delivery of it reports the same
+     * {@link #attempt()}, so repeated pauses never dead-letter a message. Where the broker counts
+     * every delivery regardless (SQS {@code ApproximateReceiveCount}), the adapter compensates
+     * what it can and says so in its mapping.
+     */
+    void release();
 
     /** Moves it to the dead letter destination, then acks it. */
     void deadLetter(String reason);

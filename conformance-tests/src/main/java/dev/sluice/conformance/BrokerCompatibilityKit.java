@@ -11,6 +11,7 @@ import dev.sluice.conformance.scenarios.DeliveryScenarios;
 import dev.sluice.conformance.scenarios.GracefulCloseScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
 import dev.sluice.conformance.scenarios.LimitScenarios;
+import dev.sluice.conformance.scenarios.PauseChurnScenarios;
 import dev.sluice.conformance.scenarios.PauseOwnershipScenarios;
 import dev.sluice.conformance.scenarios.PauseResumeScenarios;
 import dev.sluice.conformance.scenarios.PauseSurvivalScenarios;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The conformance kit: the 18 scenario families of the catalogue, each a {@code @Nested} group,
+ * The conformance kit: the scenario families of the catalogue, each a {@code @Nested} group,
  * run against one broker. An adapter runs the whole kit with one small subclass:
  *
  * <pre>{@code
@@ -184,6 +185,14 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("18 bad input")
     class BadInput extends BadInputScenarios {
         BadInput() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("22 pause/resume churn and give-back")
+    class PauseChurn extends PauseChurnScenarios {
+        PauseChurn() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }

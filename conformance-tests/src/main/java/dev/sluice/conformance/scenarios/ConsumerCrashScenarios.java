@@ -27,7 +27,8 @@ public abstract class ConsumerCrashScenarios extends ScenarioFamily {
     void unackedReachAnotherMember() throws Exception {
         int n = 5;
         String destination = fresh("crash");
-        ChannelSpec crashSpec = spec(destination).consumer(ConsumerPolicy.pull(n).maxInFlight(n));
+        // A handler thread per message: every one of them is in a hung handler, none merely waiting.
+        ChannelSpec crashSpec = spec(destination).consumer(ConsumerPolicy.pull(n).maxInFlight(n).concurrency(n));
         BackpressureChannel survivor = open(crashSpec);
         BackpressureChannel doomed = open(crashSpec.closeTimeout(Duration.ofMillis(50)));
         CountDownLatch never = closeLater(new Latch()).latch;

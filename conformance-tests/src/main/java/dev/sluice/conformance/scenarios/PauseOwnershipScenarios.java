@@ -42,19 +42,27 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
         }
         await().until(() -> consumer.pausedReasons().contains(PauseReason.BACKPRESSURE));
         consumer.pause();
-        assertThat(consumer.pausedReasons()).containsExactlyInAnyOrder(PauseReason.BACKPRESSURE, PauseReason.MANUAL);
+        // What waited behind the one running handler went back when pause() returned, so
+        // BACKPRESSURE may be released already; MANUAL holds either way.
+        assertThat(consumer.pausedReasons()).contains(PauseReason.MANUAL);
+        assertThat(ch.pressure().consumer().released()).as("given back when pause() returned").isGreaterThanOrEqualTo(3);
 
         release.countDown();
         await("in-flight work drained while the manual pause holds").until(() -> consumer.inFlight() == 0);
         assertThat(consumer.pausedReasons()).as("BACKPRESSURE released, MANUAL held").containsExactly(PauseReason.MANUAL);
         int handledWhenDrained = handled.get();
+        assertThat(handledWhenDrained).as("handled: only the handler running at the pause").isEqualTo(1);
         long receivedWhenDrained = ch.pressure().consumer().received();
+        long released = ch.pressure().consumer().released();
         await("nothing fetched or handled while the manual pause holds").during(Duration.ofMillis(500))
                 .until(() -> handled.get() == handledWhenDrained && ch.pressure().consumer().received() == receivedWhenDrained);
+        // Given back, not held: on the broker they are ready again (Redis keeps a given-back entry
+        // pending at the member, to hand it out again on resume: at most what was released).
         probe().unacked(destination, group).ifPresent(u ->
-                assertThat(probe().unacked(destination, group).getAsLong()).as("fetched while paused").isZero());
-        probe().ready(destination, group).ifPresent(r ->
-                assertThat(probe().ready(destination, group).getAsLong()).as("left on the broker").isEqualTo(n - handledWhenDrained));
+                assertThat(probe().unacked(destination, group).getAsLong()).as("held at the member while paused")
+                        .isLessThanOrEqualTo(released));
+        probe().ready(destination, group).ifPresent(r -> assertThat(probe().ready(destination, group).getAsLong()
+                + probe().unacked(destination, group).orElse(0)).as("left on the broker").isEqualTo(n - handledWhenDrained));
 
         consumer.resume();
         await().until(() -> handled.get() == n);

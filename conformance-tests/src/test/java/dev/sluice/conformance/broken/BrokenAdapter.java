@@ -8,6 +8,7 @@ import dev.sluice.StrategyMapping;
 import dev.sluice.flow.DropReason;
 import dev.sluice.mem.InMemoryAdapter;
 import dev.sluice.spi.BrokerAdapter;
+import dev.sluice.spi.BrokerDelivery;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.BrokerSender;
@@ -36,7 +37,11 @@ public final class BrokenAdapter implements BrokerAdapter {
         /** Starts fetching again whenever credit comes back, though a manual pause holds. */
         RESUMES_OVER_MANUAL_PAUSE,
         /** Trims the backlog without telling the channel. */
-        DROPS_SILENTLY
+        DROPS_SILENTLY,
+        /** Takes one delivery more than granted on every tenth grant: the cap slips across backpressure cycles. */
+        OVERFETCHES_ON_REGRANT,
+        /** Gives a delivery back as a failed attempt (a nack), so pauses count attempts. */
+        RELEASE_COUNTS_ATTEMPT
     }
 
     private final Defect defect;
@@ -100,6 +105,30 @@ public final class BrokenAdapter implements BrokerAdapter {
                     public void request(int n) {
                         super.request(n);
                         super.resume();
+                    }
+                };
+                case OVERFETCHES_ON_REGRANT -> new ForwardingReceiver(r) {
+                    private int grants;
+
+                    @Override
+                    public void request(int n) {
+                        super.request(++grants % 10 == 0 ? n + 1 : n);
+                    }
+                };
+                case RELEASE_COUNTS_ATTEMPT -> new ForwardingReceiver(r) {
+                    @Override
+                    public void start(DeliverySink sink) {
+                        super.start(new DeliverySink() {
+                            @Override
+                            public void onDelivery(BrokerDelivery d) {
+                                sink.onDelivery(new CountingRelease(d));
+                            }
+
+                            @Override
+                            public void onError(Throwable error) {
+                                sink.onError(error);
+                            }
+                        });
                     }
                 };
                 default -> r;
@@ -179,6 +208,44 @@ public final class BrokenAdapter implements BrokerAdapter {
         @Override
         public void close() {
             inner.close();
+        }
+    }
+
+    /** A delivery whose give-back is a nack: the defect. */
+    private record CountingRelease(BrokerDelivery inner) implements BrokerDelivery {
+        @Override
+        public Message message() {
+            return inner.message();
+        }
+
+        @Override
+        public int attempt() {
+            return inner.attempt();
+        }
+
+        @Override
+        public String id() {
+            return inner.id();
+        }
+
+        @Override
+        public void ack() {
+            inner.ack();
+        }
+
+        @Override
+        public void nack(java.time.Duration delay) {
+            inner.nack(delay);
+        }
+
+        @Override
+        public void release() {
+            inner.nack(java.time.Duration.ZERO);
+        }
+
+        @Override
+        public void deadLetter(String reason) {
+            inner.deadLetter(reason);
         }
     }
 

@@ -79,4 +79,36 @@ final class BrokenKits {
             super(BrokenAdapter.Defect.DROPS_SILENTLY);
         }
     }
+
+    static class OverfetchesOnRegrant extends BrokenKit {
+        OverfetchesOnRegrant() {
+            super(BrokenAdapter.Defect.OVERFETCHES_ON_REGRANT);
+        }
+    }
+
+    static class ReleaseCountsAttempt extends BrokenKit {
+        ReleaseCountsAttempt() {
+            super(BrokenAdapter.Defect.RELEASE_COUNTS_ATTEMPT);
+        }
+    }
+
+    /** A channel whose consumers' pause() returns before the pause takes effect (a broker-side pause waited for late). */
+    static class PauseReturnsEarly extends BrokerCompatibilityKit {
+        private final KitBroker broker = new InMemoryKitBroker() {
+            @Override
+            public BackpressureChannel open(ChannelSpec spec) {
+                return new LatePausingChannel(super.open(spec));
+            }
+
+            @Override
+            public Duration patience() {
+                return Duration.ofSeconds(3);
+            }
+        };
+
+        @Override
+        protected KitBroker broker() {
+            return broker;
+        }
+    }
 }

@@ -7,6 +7,7 @@ import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.scenarios.BacklogLimitScenarios;
 import dev.sluice.conformance.scenarios.DeliveryScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
+import dev.sluice.conformance.scenarios.PauseChurnScenarios;
 import dev.sluice.conformance.scenarios.PauseOwnershipScenarios;
 import dev.sluice.conformance.scenarios.PauseResumeScenarios;
 import java.util.List;
@@ -33,7 +34,11 @@ class KitCatchesDefectsTest {
                 caught(BrokenKits.NeverResumes.class, "PauseResume", PauseResumeScenarios.class, "nothingWhilePaused"),
                 caught(BrokenKits.ResumesOverManualPause.class, "PauseOwnership", PauseOwnershipScenarios.class,
                         "manualPauseSurvivesAutomaticResume"),
-                caught(BrokenKits.DropsSilently.class, "BacklogLimits", BacklogLimitScenarios.class, "dropOldestKeepsTheNewest"));
+                caught(BrokenKits.DropsSilently.class, "BacklogLimits", BacklogLimitScenarios.class, "dropOldestKeepsTheNewest"),
+                caught(BrokenKits.OverfetchesOnRegrant.class, "PauseChurn", PauseChurnScenarios.class,
+                        "capHoldsOverBackpressureCycles"),
+                caught(BrokenKits.ReleaseCountsAttempt.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"),
+                caught(BrokenKits.PauseReturnsEarly.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"));
     }
 
     private static Arguments caught(Class<? extends BrokerCompatibilityKit> kit, String family, Class<?> scenarios, String method) {

@@ -1,0 +1,140 @@
+package dev.sluice.channel;
+
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Delivery;
+import dev.sluice.Message;
+import dev.sluice.spi.BrokerDelivery;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A delivery as the handler or subscriber sees it: settles its broker delivery exactly once and
+ * tells the consumer how, so that the counters and the credit follow. A failure on the last
+ * attempt goes to the dead letter; a give-back ({@link #release()}) never counts an attempt.
+ */
+final class SettlingDelivery implements Delivery {
+
+    /** What the consumer does when a delivery settles; called once per delivery. */
+    interface Settlement {
+        void acked();
+
+        void nacked();
+
+        void deadLettered();
+
+        /** @param signalled whether a subscriber had seen it before it went back */
+        void released(boolean signalled);
+    }
+
+    private static final int OPEN = 0;
+    private static final int SIGNALLED = 1;
+    private static final int SETTLED = 2;
+
+    private final BrokerDelivery delivery;
+    private final ConsumerPolicy policy;
+    private final Settlement settlement;
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+
+    SettlingDelivery(BrokerDelivery delivery, ConsumerPolicy policy, Settlement settlement) {
+        this.delivery = delivery;
+        this.policy = policy;
+        this.settlement = settlement;
+    }
+
+    /** A subscriber is about to see it. */
+    void signalled() {
+        state.compareAndSet(OPEN, SIGNALLED);
+    }
+
+    /** @return the state it had, or {@code SETTLED} when it was settled already */
+    private int settle() {
+        while (true) {
+            int s = state.get();
+            if (s == SETTLED || state.compareAndSet(s, SETTLED)) {
+                return s;
+            }
+        }
+    }
+
+    @Override
+    public Message message() {
+        return delivery.message();
+    }
+
+    @Override
+    public int attempt() {
+        return delivery.attempt();
+    }
+
+    @Override
+    public String id() {
+        return delivery.id();
+    }
+
+    @Override
+    public void ack() {
+        if (settle() != SETTLED) {
+            try {
+                delivery.ack();
+            } finally {
+                settlement.acked();
+            }
+        }
+    }
+
+    @Override
+    public void nack() {
+        if (settle() == SETTLED) {
+            return;
+        }
+        int attempt = delivery.attempt();
+        if (attempt >= policy.maxAttempts()) {
+            try {
+                delivery.deadLetter("failed " + attempt + " of " + policy.maxAttempts() + " attempts");
+            } finally {
+                settlement.deadLettered();
+            }
+        } else {
+            try {
+                delivery.nack(policy.redeliveryDelay());
+            } finally {
+                settlement.nacked();
+            }
+        }
+    }
+
+    /**
+     * A handler ran and was cut short (a close past its timeout): the broker delivers it again
+     * with the attempt counted, but never dead-letters it for this.
+     */
+    void abandon() {
+        if (settle() != SETTLED) {
+            try {
+                delivery.nack(java.time.Duration.ZERO);
+            } finally {
+                settlement.nacked();
+            }
+        }
+    }
+
+    @Override
+    public void release() {
+        int before = settle();
+        if (before != SETTLED) {
+            try {
+                delivery.release();
+            } finally {
+                settlement.released(before == SIGNALLED);
+            }
+        }
+    }
+
+    @Override
+    public boolean isSettled() {
+        return state.get() == SETTLED;
+    }
+
+    @Override
+    public String toString() {
+        return "Delivery[" + delivery.id() + ", attempt " + delivery.attempt() + ", " + delivery.message() + "]";
+    }
+}

@@ -1,0 +1,164 @@
+package dev.sluice.conformance;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ChannelSpec;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Delivery;
+import dev.sluice.Message;
+import dev.sluice.MessageConsumer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicLong;
+import org.reactivestreams.tck.TestEnvironment;
+import org.reactivestreams.tck.flow.FlowPublisherVerification;
+import org.testng.annotations.AfterClass;
+
+/**
+ * The official Reactive Streams TCK (its required and optional rules) against a consumer's
+ * {@link java.util.concurrent.Flow.Publisher} view on a real broker. An adapter runs it with a
+ * subclass that supplies its {@link KitBroker}; the TestNG engine runs it on the JUnit Platform
+ * (test dependency {@code org.junit.support:testng-engine}):
+ *
+ * <pre>{@code
+ * public class RedisPublisherTckTest extends PublisherTckKit {
+ *     @Override protected KitBroker broker() { return ...; }
+ * }
+ * }</pre>
+ *
+ * <p>A consumer's publisher is infinite: it completes when the consumer is closed. For the TCK's
+ * "a stream of exactly N elements", each publisher reads a fresh destination holding N messages
+ * and its consumer is closed once the subscriber has seen and acked all N; the acking and the
+ * close are what an application does, the signals the TCK checks all come from the consumer.
+ * Longer streams are fed while they are read, at a bounded rate.
+ */
+public abstract class PublisherTckKit extends FlowPublisherVerification<Delivery> {
+
+    /** Up to this many elements are sent before subscribing; more means an endless stream. */
+    private static final long FINITE_LIMIT = 1_000;
+    /** The pace of an endless stream's feeder, so the broker is never flooded. */
+    private static final int FEED_PER_SECOND = 2_000;
+
+    private final String prefix = "tck-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<BackpressureChannel> channels = new CopyOnWriteArrayList<>();
+    private final List<String> destinations = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param defaultTimeoutMillis how long the TCK waits for an expected signal: the broker's
+     *     time to start a consumer and deliver (a Kafka group join takes seconds)
+     */
+    protected PublisherTckKit(long defaultTimeoutMillis) {
+        super(new TestEnvironment(defaultTimeoutMillis, 500));
+    }
+
+    protected PublisherTckKit() {
+        this(5_000);
+    }
+
+    /** @return the broker the publishers read from */
+    protected abstract KitBroker broker();
+
+    @Override
+    public Flow.Publisher<Delivery> createFlowPublisher(long elements) {
+        String destination = prefix + "-" + destinations.size();
+        destinations.add(destination);
+        boolean endless = elements > FINITE_LIMIT;
+        ChannelSpec spec = ChannelSpec.of(broker().uri(destination))
+                .consumer(ConsumerPolicy.pull(16).maxInFlight(64))
+                .closeTimeout(Duration.ofSeconds(5));
+        BackpressureChannel ch = broker().open(spec);
+        channels.add(ch);
+        if (endless) {
+            feedUntilClosed(ch);
+        } else {
+            for (long i = 0; i < elements; i++) {
+                ch.producer().send(Message.of("m" + i));
+            }
+            try {
+                if (!ch.producer().flush(broker().patience())) {
+                    throw new IllegalStateException("the broker did not confirm " + elements + " messages in " + broker().patience());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        MessageConsumer consumer = ch.consumer(prefix);
+        Flow.Publisher<Delivery> view = consumer.publisher();
+        return subscriber -> view.subscribe(new Flow.Subscriber<>() {
+            {
+                Objects.requireNonNull(subscriber, "subscriber"); // rule 1.9, before any signal
+            }
+
+            private final AtomicLong seen = new AtomicLong();
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscriber.onSubscribe(s);
+                if (elements == 0) {
+                    CompletableFuture.runAsync(consumer::close);
+                }
+            }
+
+            @Override
+            public void onNext(Delivery d) {
+                d.ack();
+                subscriber.onNext(d);
+                if (!endless && seen.incrementAndGet() == elements) {
+                    CompletableFuture.runAsync(consumer::close);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                subscriber.onError(t);
+            }
+
+            @Override
+            public void onComplete() {
+                subscriber.onComplete();
+            }
+        });
+    }
+
+    /** An endless stream: a daemon thread sends, paced, until the channel closes. */
+    private static void feedUntilClosed(BackpressureChannel ch) {
+        Thread feeder = new Thread(() -> {
+            try {
+                for (long i = 0; ; i++) {
+                    ch.producer().send(Message.of("m" + i));
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000_000L / FEED_PER_SECOND);
+                }
+            } catch (IllegalStateException closed) {
+                // the channel closed: the stream ends
+            }
+        }, "tck-feeder");
+        feeder.setDaemon(true);
+        feeder.start();
+    }
+
+    @Override
+    public Flow.Publisher<Delivery> createFailedFlowPublisher() {
+        String destination = prefix + "-failed";
+        destinations.add(destination);
+        BackpressureChannel ch = broker().open(ChannelSpec.of(broker().uri(destination)));
+        channels.add(ch);
+        MessageConsumer consumer = ch.consumer(prefix);
+        consumer.close(); // a closed consumer refuses subscribers with onError
+        return consumer.publisher();
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void closeChannels() throws Exception {
+        channels.forEach(BackpressureChannel::close);
+        broker().settle();
+        for (String d : destinations) {
+            broker().deleteDestination(d);
+        }
+        broker().deleteGroup(prefix);
+    }
+}
