@@ -73,6 +73,7 @@ public class BackpressureFilter extends OncePerRequestFilter {
         response.setStatus(429);
         response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
         response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
         Map<String, Object> body = TooManyRequests.body(channelName, "REFUSED", seconds);
         response.getWriter().write("{\"status\":429,\"error\":\"Too Many Requests\",\"channel\":\""
                 + channelName.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"reason\":\"" + body.get("reason")
