@@ -14,6 +14,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
         "server.address=127.0.0.1",
         "sluice.channels.orders.uri=mem://orders-e2e/orders",
         "orders.handling-time=100ms"})
+@DirtiesContext // close the server and the listener when the class is done
 @DisplayName("The orders service under overload")
 class OrdersServiceEndToEndTest {
 
