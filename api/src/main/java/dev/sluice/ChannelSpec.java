@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.flow.Ticker;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -28,9 +29,12 @@ public final class ChannelSpec {
     private final Duration connectTimeout;
     private final Duration closeTimeout;
     private final Map<String, String> nativeSettings;
+    private final Ticker ticker;
 
     private ChannelSpec(URI uri, ProducerPolicy producer, ConsumerPolicy consumer, BacklogLimit backlog,
-                        Duration connectTimeout, Duration closeTimeout, Map<String, String> nativeSettings) {
+                        Duration connectTimeout, Duration closeTimeout, Map<String, String> nativeSettings,
+                        Ticker ticker) {
+        this.ticker = ticker;
         this.uri = uri;
         this.producer = producer;
         this.consumer = consumer;
@@ -61,34 +65,35 @@ public final class ChannelSpec {
             throw new IllegalArgumentException("uri (" + uri + ") has no scheme; expected e.g. kafka://host:9092/topic");
         }
         return new ChannelSpec(uri, ProducerPolicy.defaults(), ConsumerPolicy.defaults(), null,
-                Duration.ofSeconds(10), Duration.ofSeconds(30), Map.of());
+                Duration.ofSeconds(10), Duration.ofSeconds(30), Map.of(), Ticker.system());
     }
 
     public ChannelSpec producer(ProducerPolicy producer) {
         Objects.requireNonNull(producer, "producer");
-        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings, ticker);
     }
 
     public ChannelSpec consumer(ConsumerPolicy consumer) {
         Objects.requireNonNull(consumer, "consumer");
-        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+        consumer.validate();
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings, ticker);
     }
 
     public ChannelSpec backlog(BacklogLimit backlog) {
         Objects.requireNonNull(backlog, "backlog");
-        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings);
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings, ticker);
     }
 
     /** @param timeout how long opening the channel may take before it fails; positive */
     public ChannelSpec connectTimeout(Duration timeout) {
         Validation.positive("connectTimeout", timeout);
-        return new ChannelSpec(uri, producer, consumer, backlog, timeout, closeTimeout, nativeSettings);
+        return new ChannelSpec(uri, producer, consumer, backlog, timeout, closeTimeout, nativeSettings, ticker);
     }
 
     /** @param timeout how long {@code close()} waits for buffered sends and running handlers; not negative */
     public ChannelSpec closeTimeout(Duration timeout) {
         Validation.notNegative("closeTimeout", timeout);
-        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, timeout, nativeSettings);
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, timeout, nativeSettings, ticker);
     }
 
     /** Passes one setting to the native client unchanged (e.g. {@code linger.ms} for Kafka). */
@@ -101,7 +106,22 @@ public final class ChannelSpec {
         Map<String, String> copy = new LinkedHashMap<>(nativeSettings);
         copy.put(name, value);
         return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout,
-                Collections.unmodifiableMap(copy));
+                Collections.unmodifiableMap(copy), ticker);
+    }
+
+    /**
+     * The clock of the channel's rate limiters and producer waits: {@link Ticker#system()}
+     * by default; a {@link dev.sluice.flow.ManualTicker} lets a test (on {@code mem://}, say) move
+     * time itself instead of waiting.
+     */
+    public ChannelSpec ticker(Ticker ticker) {
+        Objects.requireNonNull(ticker, "ticker");
+        return new ChannelSpec(uri, producer, consumer, backlog, connectTimeout, closeTimeout, nativeSettings, ticker);
+    }
+
+    /** @return the clock of the channel's rate limiters and producer waits */
+    public Ticker ticker() {
+        return ticker;
     }
 
     public URI uri() {

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * How a consumer pulls: at the broker's own granularity, never more in flight than it can
- * handle. Immutable; every step returns a new policy and validates its argument at once.
+ * handle. Immutable; every step returns a new policy and validates its argument at once, and
+ * {@link #validate()} checks the rules between settings when the policy is given to a spec, so
+ * the order of the steps does not matter.
  *
  * <ul>
  *   <li>{@link #pull(int) batchSize}: how many messages one fetch asks for (Kafka
@@ -28,100 +30,120 @@ import java.util.Optional;
  */
 public final class ConsumerPolicy {
 
-    private final int batchSize;
-    private final int maxInFlight;
-    private final double pauseAt;
-    private final double resumeAt;
-    private final int concurrency;
-    private final int maxAttempts;
-    private final Duration redeliveryDelay;
-    private final Duration pollTimeout;
-    private final String deadLetter;
-    private final RateLimit rateLimit;
+    /** What a consumer does with a message it cannot decode as Sluice wrote it (foreign or corrupt metadata). */
+    public enum Malformed {
+        /** Hand it to the handler with its raw payload and fields, counted and reported. The default. */
+        DELIVER_RAW,
+        /** Move it to the dead letter with the reason, counted and reported; no handler sees it. */
+        DEAD_LETTER
+    }
 
-    private ConsumerPolicy(int batchSize, int maxInFlight, double pauseAt, double resumeAt, int concurrency,
-                           int maxAttempts, Duration redeliveryDelay, Duration pollTimeout, String deadLetter,
-                           RateLimit rateLimit) {
+    private int batchSize;
+    private int maxInFlight;
+    private double pauseAt;
+    private double resumeAt;
+    private int concurrency;
+    private int maxAttempts;
+    private Duration redeliveryDelay;
+    private Duration pollTimeout;
+    private String deadLetter;
+    private RateLimit rateLimit;
+    private Malformed malformed;
+
+    private ConsumerPolicy(int batchSize) {
         this.batchSize = batchSize;
-        this.maxInFlight = maxInFlight;
-        this.pauseAt = pauseAt;
-        this.resumeAt = resumeAt;
-        this.concurrency = concurrency;
-        this.maxAttempts = maxAttempts;
-        this.redeliveryDelay = redeliveryDelay;
-        this.pollTimeout = pollTimeout;
-        this.deadLetter = deadLetter;
-        this.rateLimit = rateLimit;
+        this.maxInFlight = batchSize;
+        this.pauseAt = 1.0;
+        this.resumeAt = 0.5;
+        this.concurrency = 1;
+        this.maxAttempts = 5;
+        this.redeliveryDelay = Duration.ZERO;
+        this.pollTimeout = Duration.ofMillis(500);
+        this.malformed = Malformed.DELIVER_RAW;
+    }
+
+    /** A copy to change one setting on; the policy itself never changes. */
+    private ConsumerPolicy copy() {
+        ConsumerPolicy c = new ConsumerPolicy(batchSize);
+        c.maxInFlight = maxInFlight;
+        c.pauseAt = pauseAt;
+        c.resumeAt = resumeAt;
+        c.concurrency = concurrency;
+        c.maxAttempts = maxAttempts;
+        c.redeliveryDelay = redeliveryDelay;
+        c.pollTimeout = pollTimeout;
+        c.deadLetter = deadLetter;
+        c.rateLimit = rateLimit;
+        c.malformed = malformed;
+        return c;
     }
 
     /** Pulls {@code batchSize} messages per fetch, with as many in flight. */
     public static ConsumerPolicy pull(int batchSize) {
         Validation.atLeast("batchSize", batchSize, 1);
-        return new ConsumerPolicy(batchSize, batchSize, 1.0, 0.5, 1, 5, Duration.ZERO, Duration.ofMillis(500), null, null);
+        return new ConsumerPolicy(batchSize);
     }
 
     public static ConsumerPolicy defaults() {
         return pull(50);
     }
 
-    /** @param maxInFlight messages delivered and not yet acked; at least the batch size */
+    /** @param maxInFlight messages delivered and not yet acked; at least 1, and not below the batch size (checked by {@link #validate()}) */
     public ConsumerPolicy maxInFlight(int maxInFlight) {
         Validation.atLeast("maxInFlight", maxInFlight, 1);
-        if (maxInFlight < batchSize) {
-            throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must not be below batchSize (" + batchSize + ")");
-        }
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.maxInFlight = maxInFlight;
+        return c;
     }
 
-    /** @param fraction of maxInFlight at which fetching pauses (above 0, at most 1); must exceed resumeAt */
+    /** @param fraction of maxInFlight at which fetching pauses (above 0, at most 1); must exceed resumeAt (checked by {@link #validate()}) */
     public ConsumerPolicy pauseAt(double fraction) {
         Validation.fraction("pauseAt", fraction);
-        if (fraction <= resumeAt) {
-            throw new IllegalArgumentException("pauseAt (" + fraction + ") must exceed resumeAt (" + resumeAt + ")");
-        }
-        return new ConsumerPolicy(batchSize, maxInFlight, fraction, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.pauseAt = fraction;
+        return c;
     }
 
-    /** @param fraction of maxInFlight at which fetching resumes (0 to below pauseAt) */
+    /** @param fraction of maxInFlight at which fetching resumes (0 to below 1); must be below pauseAt (checked by {@link #validate()}) */
     public ConsumerPolicy resumeAt(double fraction) {
         if (!(fraction >= 0.0 && fraction < 1.0)) {
             throw new IllegalArgumentException("resumeAt (" + fraction + ") must be at least 0 and below 1");
         }
-        if (fraction >= pauseAt) {
-            throw new IllegalArgumentException("resumeAt (" + fraction + ") must be below pauseAt (" + pauseAt + ")");
-        }
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, fraction, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.resumeAt = fraction;
+        return c;
     }
 
     /** @param concurrency handler threads; at least 1 */
     public ConsumerPolicy concurrency(int concurrency) {
         Validation.atLeast("concurrency", concurrency, 1);
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.concurrency = concurrency;
+        return c;
     }
 
     /** @param maxAttempts deliveries of a message before it is dead-lettered; at least 1 */
     public ConsumerPolicy maxAttempts(int maxAttempts) {
         Validation.atLeast("maxAttempts", maxAttempts, 1);
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.maxAttempts = maxAttempts;
+        return c;
     }
 
     /** @param delay how long a nacked message waits before it is delivered again, where the broker allows */
     public ConsumerPolicy redeliveryDelay(Duration delay) {
         Validation.notNegative("redeliveryDelay", delay);
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, delay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.redeliveryDelay = delay;
+        return c;
     }
 
     /** @param timeout how long one fetch waits for data (Kafka poll, SQS long polling, Redis BLOCK) */
     public ConsumerPolicy pollTimeout(Duration timeout) {
         Validation.positive("pollTimeout", timeout);
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                timeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.pollTimeout = timeout;
+        return c;
     }
 
     /** @param destination where messages go after maxAttempts (queue, topic or stream name) */
@@ -130,14 +152,41 @@ public final class ConsumerPolicy {
         if (destination.isBlank()) {
             throw new IllegalArgumentException("deadLetter (\"" + destination + "\") must not be blank");
         }
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, destination, rateLimit);
+        ConsumerPolicy c = copy();
+        c.deadLetter = destination;
+        return c;
     }
 
     public ConsumerPolicy rateLimit(RateLimit rateLimit) {
         Objects.requireNonNull(rateLimit, "rateLimit");
-        return new ConsumerPolicy(batchSize, maxInFlight, pauseAt, resumeAt, concurrency, maxAttempts, redeliveryDelay,
-                pollTimeout, deadLetter, rateLimit);
+        ConsumerPolicy c = copy();
+        c.rateLimit = rateLimit;
+        return c;
+    }
+
+    /** @param malformed what to do with a message that cannot be decoded as Sluice wrote it; {@code DELIVER_RAW} by default */
+    public ConsumerPolicy onMalformed(Malformed malformed) {
+        Objects.requireNonNull(malformed, "onMalformed");
+        ConsumerPolicy c = copy();
+        c.malformed = malformed;
+        return c;
+    }
+
+    /**
+     * Checks the rules between settings, whatever order they were set in; called when the policy
+     * is given to a {@link ChannelSpec}.
+     *
+     * @return this policy
+     * @throws IllegalArgumentException naming both settings and their values
+     */
+    public ConsumerPolicy validate() {
+        if (maxInFlight < batchSize) {
+            throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must not be below batchSize (" + batchSize + ")");
+        }
+        if (pauseAt <= resumeAt) {
+            throw new IllegalArgumentException("pauseAt (" + pauseAt + ") must exceed resumeAt (" + resumeAt + ")");
+        }
+        return this;
     }
 
     public int batchSize() {
@@ -189,6 +238,10 @@ public final class ConsumerPolicy {
 
     public Optional<RateLimit> rateLimit() {
         return Optional.ofNullable(rateLimit);
+    }
+
+    public Malformed onMalformed() {
+        return malformed;
     }
 
     @Override

@@ -6,7 +6,7 @@ package dev.sluice;
  * <p>With {@link MessageConsumer#start(MessageHandler)} the consumer settles it: the handler
  * returning acks, the handler throwing nacks (or dead-letters after {@code maxAttempts}). With
  * the {@link MessageConsumer#publisher() Flow.Publisher view} the subscriber must call
- * {@link #ack()}, {@link #nack()} or {@link #release()} exactly once; until then the delivery
+ * {@link #ack()}, {@link #nack()}, {@link #release()} or {@link #deadLetter(String)} exactly once; until then the delivery
  * counts against the in-flight cap. Settling twice has no effect. Thread-safe.
  */
 public interface Delivery {
@@ -37,6 +37,13 @@ public interface Delivery {
      */
     void release();
 
-    /** @return true once acked, nacked or released */
+    /**
+     * Moves the message to the dead letter destination now, with {@code reason} in its
+     * {@code x-dead-letter-reason} header, whatever attempt this is: for a message the handler
+     * knows it will never process (poison). Counted as dead-lettered.
+     */
+    void deadLetter(String reason);
+
+    /** @return true once acked, nacked, released or dead-lettered */
     boolean isSettled();
 }

@@ -37,6 +37,20 @@ public interface PressureListener {
     default void onDropped(Message message, DropReason reason) {
     }
 
+    /**
+     * A consumer of the group received a message it could not decode as Sluice writes it; it
+     * was delivered raw or dead-lettered, as {@code ConsumerPolicy.onMalformed} says.
+     */
+    default void onMalformed(String group, Message message, String reason) {
+    }
+
+    /**
+     * A consumer of the group failed to fetch (a lost connection, a broker error); it keeps
+     * trying with a backoff, and the channel's health is DEGRADED meanwhile.
+     */
+    default void onConsumerError(String group, Throwable error) {
+    }
+
     /** The broker dropped {@code count} messages it could not show one by one (backlog trimming). */
     default void onDroppedByBroker(long count, DropReason reason) {
     }

@@ -56,8 +56,11 @@ public record PressureState(PressureLevel level, int buffered, int bufferCapacit
      * @param released     given back without an attempt counted (a pause or a close took them before a handler did)
      * @param deadLettered sent to the dead letter destination after {@code maxAttempts}
      * @param inFlight     received and not yet settled
+     * @param malformed    received but not decodable as Sluice writes it (delivered raw or dead-lettered, and counted there too)
+     * @param errors       fetch failures the consumer reported and recovered from
      */
-    public record ConsumerCounters(long received, long acked, long nacked, long released, long deadLettered, long inFlight) {
+    public record ConsumerCounters(long received, long acked, long nacked, long released, long deadLettered, long inFlight,
+                                   long malformed, long errors) {
         /** @return true when {@code received == acked + nacked + released + deadLettered + inFlight} */
         public boolean reconciles() {
             return received == acked + nacked + released + deadLettered + inFlight;

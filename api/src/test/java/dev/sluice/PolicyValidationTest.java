@@ -34,11 +34,11 @@ class PolicyValidationTest {
                 bad("limit (0) must be at least 1", () -> RateLimit.slidingWindow(0, Duration.ofSeconds(1))),
                 bad("window (PT-0.001S) must be positive", () -> RateLimit.slidingWindow(5, Duration.ofMillis(-1))),
                 bad("batchSize (0) must be at least 1", () -> ConsumerPolicy.pull(0)),
-                bad("maxInFlight (10) must not be below batchSize (50)", () -> ConsumerPolicy.pull(50).maxInFlight(10)),
+                bad("maxInFlight (10) must not be below batchSize (50)", () -> ChannelSpec.of("mem://x/q").consumer(ConsumerPolicy.pull(50).maxInFlight(10))),
                 bad("maxInFlight (0) must be at least 1", () -> ConsumerPolicy.pull(1).maxInFlight(0)),
                 bad("pauseAt (1.5) must be above 0 and at most 1", () -> ConsumerPolicy.pull(1).pauseAt(1.5)),
-                bad("pauseAt (0.3) must exceed resumeAt (0.5)", () -> ConsumerPolicy.pull(1).pauseAt(0.3)),
-                bad("resumeAt (0.9) must be below pauseAt (0.8)", () -> ConsumerPolicy.pull(1).pauseAt(0.8).resumeAt(0.9)),
+                bad("pauseAt (0.3) must exceed resumeAt (0.5)", () -> ChannelSpec.of("mem://x/q").consumer(ConsumerPolicy.pull(1).pauseAt(0.3))),
+                bad("pauseAt (0.8) must exceed resumeAt (0.9)", () -> ChannelSpec.of("mem://x/q").consumer(ConsumerPolicy.pull(1).pauseAt(0.8).resumeAt(0.9))),
                 bad("resumeAt (-0.1) must be at least 0 and below 1", () -> ConsumerPolicy.pull(1).resumeAt(-0.1)),
                 bad("concurrency (0) must be at least 1", () -> ConsumerPolicy.pull(1).concurrency(0)),
                 bad("maxAttempts (0) must be at least 1", () -> ConsumerPolicy.pull(1).maxAttempts(0)),
@@ -105,6 +105,10 @@ class PolicyValidationTest {
         assertThat(c.resumeThreshold()).isEqualTo(80);
         assertThat(ConsumerPolicy.pull(1).pauseThreshold()).isEqualTo(1);
         assertThat(ConsumerPolicy.pull(1).resumeThreshold()).isZero();
+
+        // Rules between settings hold whatever order the steps came in.
+        ConsumerPolicy lowWatermarksFirst = ConsumerPolicy.pull(10).pauseAt(0.5).resumeAt(0.2);
+        assertThat(ChannelSpec.of("mem://x/q").consumer(lowWatermarksFirst).consumer().pauseThreshold()).isEqualTo(5);
 
         ChannelSpec spec = ChannelSpec.of("redis://user:secret@127.0.0.1:6379/orders?group=billing&x=1");
         assertThat(spec.scheme()).isEqualTo("redis");

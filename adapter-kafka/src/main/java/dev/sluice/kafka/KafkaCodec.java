@@ -31,13 +31,28 @@ final class KafkaCodec {
         return new ProducerRecord<>(topic, partition, key, m.payload(), headers);
     }
 
-    static Message decode(ConsumerRecord<byte[], byte[]> r) {
+    /** A decoded record and, when its Sluice metadata did not parse, why. */
+    record Decoded(Message message, String malformed) {
+    }
+
+    /**
+     * Never throws: a priority header that is not a number from 0 to {@value Message#MAX_PRIORITY}
+     * stays a plain header and the record is reported malformed.
+     */
+    static Decoded decode(ConsumerRecord<byte[], byte[]> r) {
         Map<String, String> headers = new LinkedHashMap<>();
         int priority = 0;
+        String malformed = null;
         for (Header h : r.headers()) {
             String value = h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
             if (h.key().equals(PRIORITY)) {
-                priority = Integer.parseInt(value);
+                Integer p = priority(value);
+                if (p == null) {
+                    malformed = PRIORITY + " '" + value + "' is not a priority from 0 to " + Message.MAX_PRIORITY;
+                    headers.put(h.key(), value);
+                } else {
+                    priority = p;
+                }
             } else {
                 headers.put(h.key(), value);
             }
@@ -45,6 +60,15 @@ final class KafkaCodec {
         Message m = Message.of(r.value() == null ? new byte[0] : r.value())
                 .key(r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8))
                 .priority(priority);
-        return headers.isEmpty() ? m : m.headers(headers);
+        return new Decoded(headers.isEmpty() ? m : m.headers(headers), malformed);
+    }
+
+    private static Integer priority(String v) {
+        try {
+            int p = Integer.parseInt(v.trim());
+            return p >= 0 && p <= Message.MAX_PRIORITY ? p : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

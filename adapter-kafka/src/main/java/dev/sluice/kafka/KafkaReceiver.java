@@ -165,6 +165,11 @@ final class KafkaReceiver implements BrokerReceiver {
                 } catch (KafkaException e) {
                     sink.onError(e);
                     backOff();
+                } catch (RuntimeException e) {
+                    // Nothing may end this thread but a close: report it, and go on from the
+                    // commit, which never passes an unsettled record.
+                    sink.onError(e);
+                    backOff();
                 }
             }
         } finally {
@@ -534,12 +539,20 @@ final class KafkaReceiver implements BrokerReceiver {
         private final PartitionTrack track;
         private final int attempt;
         private final Message message;
+        private final String malformed;
 
         Delivery(ConsumerRecord<byte[], byte[]> record, PartitionTrack track, int attempt) {
             this.record = record;
             this.track = track;
             this.attempt = attempt;
-            this.message = KafkaCodec.decode(record);
+            KafkaCodec.Decoded decoded = KafkaCodec.decode(record);
+            this.message = decoded.message();
+            this.malformed = decoded.malformed();
+        }
+
+        @Override
+        public String malformed() {
+            return malformed;
         }
 
         @Override

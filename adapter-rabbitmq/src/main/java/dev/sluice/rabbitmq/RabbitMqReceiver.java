@@ -286,8 +286,20 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
         @Override
         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-            arrived(new Delivery(channel, envelope.getDeliveryTag(), props.getMessageId(), toMessage(props, body),
-                    attemptOf(props, envelope)));
+            // Nothing from the broker may throw here: amqp-client closes the channel when a
+            // consumer's callback throws. Properties that cannot be read leave the raw body.
+            Message message;
+            String malformed = null;
+            int attempt;
+            try {
+                message = toMessage(props, body);
+                attempt = attemptOf(props, envelope);
+            } catch (RuntimeException e) {
+                message = Message.of(body == null ? new byte[0] : body);
+                malformed = "its properties could not be read: " + e;
+                attempt = envelope.isRedeliver() ? 2 : 1;
+            }
+            arrived(new Delivery(channel, envelope.getDeliveryTag(), props.getMessageId(), message, malformed, attempt));
         }
     }
 
@@ -296,12 +308,14 @@ final class RabbitMqReceiver implements BrokerReceiver {
         private final long tag;
         private final String messageId;
         private final Message message;
+        private final String malformed;
         private final int attempt;
 
-        Delivery(Channel on, long tag, String messageId, Message message, int attempt) {
+        Delivery(Channel on, long tag, String messageId, Message message, String malformed, int attempt) {
             this.on = on;
             this.tag = tag;
             this.messageId = messageId;
+            this.malformed = malformed;
             this.message = message;
             this.attempt = attempt;
         }
@@ -314,6 +328,11 @@ final class RabbitMqReceiver implements BrokerReceiver {
         @Override
         public int attempt() {
             return attempt;
+        }
+
+        @Override
+        public String malformed() {
+            return malformed;
         }
 
         @Override

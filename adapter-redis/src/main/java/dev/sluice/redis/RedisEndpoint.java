@@ -19,10 +19,13 @@ import redis.clients.jedis.JedisClientConfig;
  *       ({@code XDEL}), so that the stream holds only work still to do; default true. Set it to
  *       false when other applications read the stream with groups of their own that may appear
  *       at any time.
+ *   <li>{@code payloadField}: the entry field that holds the payload when reading what other
+ *       producers wrote ({@code p}, Sluice's own, by default); their other fields are headers.
  * </ul>
  */
 record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisClientConfig blockingConfig,
-                     JedisClientConfig controlConfig, String stream, long claimIdleMs, boolean deleteAcked) {
+                     JedisClientConfig controlConfig, String stream, long claimIdleMs, boolean deleteAcked,
+                     String payloadField) {
 
     /** Acks, claims and unblocks are quick: a broker that does not answer them in this time is stalled. */
     static final int CONTROL_TIMEOUT_MILLIS = 2_000;
@@ -42,6 +45,10 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
             case "false" -> false;
             default -> throw new IllegalArgumentException("deleteAcked (" + v + ") must be true or false");
         }).orElse(true);
+        String payloadField = spec.queryParameter("payloadField").orElse("p");
+        if (payloadField.isBlank()) {
+            throw new IllegalArgumentException("payloadField (\"" + payloadField + "\") must not be blank");
+        }
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis());
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(connectMillis)
@@ -65,7 +72,8 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         JedisClientConfig blocking = b.socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE,
                 poll.toMillis() + Math.max(2_000, spec.connectTimeout().toMillis()))).build();
         JedisClientConfig control = b.socketTimeoutMillis(CONTROL_TIMEOUT_MILLIS).build();
-        return new RedisEndpoint(new HostAndPort(uri.getHost(), port), config, blocking, control, stream, claimIdle, deleteAcked);
+        return new RedisEndpoint(new HostAndPort(uri.getHost(), port), config, blocking, control, stream, claimIdle, deleteAcked,
+                payloadField);
     }
 
     private static long parse(String name, String value, long min) {

@@ -42,14 +42,20 @@ final class RedisReceiver implements BrokerReceiver {
     private static final class Held {
         final StreamEntryID id;
         final Message message;
+        final String malformed;
         final int attempt;
         long dueAt = Long.MAX_VALUE;
         /** the attempt of its next delivery: one more after a nack, the same after a give-back */
         int nextAttempt;
 
-        Held(StreamEntryID id, Message message, int attempt) {
+        Held(StreamEntryID id, StreamCodec.Decoded decoded, int attempt) {
+            this(id, decoded.message(), decoded.malformed(), attempt);
+        }
+
+        Held(StreamEntryID id, Message message, String malformed, int attempt) {
             this.id = id;
             this.message = message;
+            this.malformed = malformed;
             this.attempt = attempt;
         }
     }
@@ -176,6 +182,7 @@ final class RedisReceiver implements BrokerReceiver {
                 touchInFlight();
                 hand(fetched);
             } catch (JedisConnectionException e) {
+                sink.onError(e);
                 dropConnection();
                 synchronized (this) {
                     retries.putAll(toMap(due)); // try them again once connected
@@ -189,6 +196,15 @@ final class RedisReceiver implements BrokerReceiver {
                 }
                 synchronized (this) {
                     waitQuietly(200);
+                }
+            } catch (RuntimeException e) {
+                // Nothing may end this thread but a close: report it and try again; what was due
+                // stays pending at this member and is claimed back.
+                sink.onError(e);
+                dropConnection();
+                synchronized (this) {
+                    retries.putAll(toMap(due));
+                    waitQuietly(500);
                 }
             }
         }
@@ -216,7 +232,7 @@ final class RedisReceiver implements BrokerReceiver {
             List<StreamEntryID> claimed = connection.xclaimJustId(endpoint.stream(), group, consumer, 0,
                     XClaimParams.xClaimParams().retryCount(attempt), h.id);
             if (!claimed.isEmpty()) {
-                out.add(new Held(h.id, h.message, attempt));
+                out.add(new Held(h.id, h.message, h.malformed, attempt));
             }
         }
         return out;
@@ -233,7 +249,7 @@ final class RedisReceiver implements BrokerReceiver {
                 endpoint.claimIdleMs(), new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(max));
         List<Held> out = new ArrayList<>();
         for (StreamEntryID id : r.getValue()) {
-            Message m = readEntry(id);
+            StreamCodec.Decoded m = readEntry(id);
             if (m == null) {
                 continue; // trimmed while pending: it was counted as dropped when it was trimmed
             }
@@ -244,7 +260,7 @@ final class RedisReceiver implements BrokerReceiver {
         return out;
     }
 
-    private Message readEntry(StreamEntryID id) {
+    private StreamCodec.Decoded readEntry(StreamEntryID id) {
         byte[] raw = StreamCodec.bytes(id.toString());
         List<Object> entries = connection.xrange(stream, raw, raw, 1);
         if (entries.isEmpty()) {
@@ -259,7 +275,7 @@ final class RedisReceiver implements BrokerReceiver {
         for (int i = 0; i + 1 < kv.size(); i += 2) {
             fields.put(kv.get(i), kv.get(i + 1));
         }
-        return StreamCodec.decode(fields);
+        return StreamCodec.decode(fields, endpoint.payloadField());
     }
 
     private int deliveryCount(StreamEntryID id) {
@@ -291,7 +307,7 @@ final class RedisReceiver implements BrokerReceiver {
         if (reply != null) {
             for (Map.Entry<byte[], List<StreamEntryBinary>> s : reply) {
                 for (StreamEntryBinary e : s.getValue()) {
-                    out.add(new Held(e.getID(), StreamCodec.decode(e.getFields()), 1));
+                    out.add(new Held(e.getID(), StreamCodec.decode(e.getFields(), endpoint.payloadField()), 1));
                 }
             }
         }
@@ -393,6 +409,11 @@ final class RedisReceiver implements BrokerReceiver {
         @Override
         public int attempt() {
             return held.attempt;
+        }
+
+        @Override
+        public String malformed() {
+            return held.malformed;
         }
 
         @Override

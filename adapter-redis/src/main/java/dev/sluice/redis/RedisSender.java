@@ -80,7 +80,7 @@ final class RedisSender extends BatchingSender {
             Pipeline p = connection.pipelined();
             for (Pending pending : batch) {
                 replies.add(limit == null || (limit.maxLength().isEmpty())
-                        ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(pending.message()))
+                        ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(pending.message(), endpoint.payloadField()))
                         : p.eval(ADD_SCRIPT, List.of(stream), scriptArgs(pending.message())));
             }
             p.sync();
@@ -101,7 +101,7 @@ final class RedisSender extends BatchingSender {
         args.add(StreamCodec.bytes(limit.whenFull() == BacklogLimit.WhenFull.REJECT_NEWEST ? "reject" : "trim"));
         args.add(StreamCodec.bytes(Long.toString(limit.maxLength().getAsLong())));
         args.add(StreamCodec.bytes(limit.isExact() ? "=" : "~"));
-        for (Map.Entry<byte[], byte[]> f : StreamCodec.encode(m).entrySet()) {
+        for (Map.Entry<byte[], byte[]> f : StreamCodec.encode(m, endpoint.payloadField()).entrySet()) {
             args.add(f.getKey());
             args.add(f.getValue());
         }

@@ -126,7 +126,7 @@ final class RedisSession implements BrokerSession {
                 .header("x-original-destination", endpoint.stream())
                 .header("x-attempts", Integer.toString(attempts));
         try (Jedis j = pool.getResource()) {
-            j.xadd(StreamCodec.bytes(deadLetter), XAddParams.xAddParams(), StreamCodec.encode(dead));
+            j.xadd(StreamCodec.bytes(deadLetter), XAddParams.xAddParams(), StreamCodec.encode(dead, endpoint.payloadField()));
         }
         ack(group, id);
     }

@@ -108,6 +108,9 @@ final class SqsReceiver implements BrokerReceiver {
                     if (stopped) {
                         return;
                     }
+                }
+                sink.onError(e);
+                synchronized (this) {
                     try {
                         wait(500);
                     } catch (InterruptedException ie) {
@@ -130,10 +133,17 @@ final class SqsReceiver implements BrokerReceiver {
             }
             for (software.amazon.awssdk.services.sqs.model.Message m : got) {
                 inFlight.put(m.messageId(), m.receiptHandle());
-                String count = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
-                int attempt = giveBacks.attempt(m.messageId(), count == null ? 1 : Integer.parseInt(count));
+                int attempt = giveBacks.attempt(m.messageId(), receiveCount(m));
                 sink.onDelivery(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
             }
+        }
+    }
+
+    private static int receiveCount(software.amazon.awssdk.services.sqs.model.Message m) {
+        try {
+            return Math.max(1, Integer.parseInt(m.attributes().getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")));
+        } catch (NumberFormatException e) {
+            return 1;
         }
     }
 
@@ -203,13 +213,20 @@ final class SqsReceiver implements BrokerReceiver {
         private final String id;
         private final String receipt;
         private final Message message;
+        private final String malformed;
         private final int attempt;
 
-        Delivery(String id, String receipt, Message message, int attempt) {
+        Delivery(String id, String receipt, SqsCodec.Decoded decoded, int attempt) {
             this.id = id;
             this.receipt = receipt;
-            this.message = message;
+            this.message = decoded.message();
+            this.malformed = decoded.malformed();
             this.attempt = attempt;
+        }
+
+        @Override
+        public String malformed() {
+            return malformed;
         }
 
         @Override

@@ -51,7 +51,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     private final AtomicLong nacked = new AtomicLong();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    /** The last fetch failure and when, for health; cleared by the next delivery. */
+    private volatile Throwable lastError;
+    private volatile long lastErrorNanos;
 
     /** Guards mode and the lifecycle flags. */
     private final Object lock = new Object();
@@ -165,8 +169,13 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     }
 
     private void startReceiver() {
-        receiver.start(this);
-        started = true;
+        synchronized (lock) {
+            if (closing) {
+                return; // closed before it started (a subscriber may close in onSubscribe): never fetch
+            }
+            receiver.start(this);
+            started = true;
+        }
         applyPauseState();
         grant();
     }
@@ -185,9 +194,20 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     @Override
     public void onDelivery(BrokerDelivery delivery) {
         received.incrementAndGet();
+        lastError = null;
         SubscriberOutlet subscriber = subscription;
-        ledger.delivered(subscriber != null);
         SettlingDelivery d = new SettlingDelivery(delivery, policy, settlement);
+        String problem = delivery.malformed();
+        if (problem != null) {
+            malformed.incrementAndGet();
+            listeners.fire(l -> l.onMalformed(group, delivery.message(), problem));
+            if (policy.onMalformed() == ConsumerPolicy.Malformed.DEAD_LETTER) {
+                ledger.delivered(false); // never waits for a subscriber: settled at once
+                d.deadLetter("malformed: " + problem);
+                return;
+            }
+        }
+        ledger.delivered(subscriber != null);
         if (closing || owners.holdsDeliveries()) {
             // In transit when the pause was taken: a paused consumer holds nothing.
             d.release();
@@ -201,6 +221,15 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     @Override
     public void onError(Throwable error) {
         errors.incrementAndGet(); // the receiver keeps retrying by itself
+        lastErrorNanos = System.nanoTime();
+        lastError = error;
+        listeners.fire(l -> l.onConsumerError(group, error));
+    }
+
+    /** @return the last fetch failure if it is recent and no delivery came since, else null */
+    Throwable recentError(long withinNanos) {
+        Throwable e = lastError;
+        return e != null && System.nanoTime() - lastErrorNanos <= withinNanos ? e : null;
     }
 
     @Override
@@ -294,12 +323,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
 
     PressureState.ConsumerCounters counters() {
         return new PressureState.ConsumerCounters(received.get(), acked.get(), nacked.get(), released.get(),
-                deadLettered.get(), inFlight());
-    }
-
-    /** @return failures the receiver reported and recovered from by itself */
-    long errors() {
-        return errors.get();
+                deadLettered.get(), inFlight(), malformed.get(), errors.get());
     }
 
     @Override

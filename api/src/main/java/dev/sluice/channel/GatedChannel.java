@@ -13,7 +13,6 @@ import dev.sluice.PressureState;
 import dev.sluice.StrategyMapping;
 import dev.sluice.flow.DropReason;
 import dev.sluice.flow.PressureLevel;
-import dev.sluice.flow.Ticker;
 import dev.sluice.spi.BrokerAdapter;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerSession;
@@ -35,6 +34,8 @@ public final class GatedChannel implements BackpressureChannel {
 
     /** The retry-after hinted while the buffer is full or the broker is blocked. */
     private static final Duration PRESSURE_RETRY_AFTER = Duration.ofSeconds(1);
+    /** A consumer's fetch failure keeps the health DEGRADED this long, unless a delivery comes first. */
+    private static final Duration CONSUMER_ERROR_WINDOW = Duration.ofSeconds(10);
 
     private final ChannelSpec spec;
     private final String name;
@@ -53,7 +54,7 @@ public final class GatedChannel implements BackpressureChannel {
         this.listeners = listeners;
         this.events = events;
         this.session = session;
-        this.producer = new GatedProducer(name, spec.producer(), session.sender(), listeners, Ticker.system());
+        this.producer = new GatedProducer(name, spec.producer(), session.sender(), listeners, spec.ticker());
         events.attach(producer);
     }
 
@@ -93,7 +94,7 @@ public final class GatedChannel implements BackpressureChannel {
         // Unique across processes: two applications must never share a member name on the broker.
         String member = group + "-" + instanceId + "-" + consumerNumbers.incrementAndGet();
         FlowConsumer consumer = new FlowConsumer(group, spec.consumer(), session.receiver(group, member), listeners,
-                spec.closeTimeout(), spec.consumer().rateLimit().map(r -> r.newLimiter(Ticker.system())).orElse(null));
+                spec.closeTimeout(), spec.consumer().rateLimit().map(r -> r.newLimiter(spec.ticker())).orElse(null));
         consumers.add(consumer);
         return consumer;
     }
@@ -106,6 +107,8 @@ public final class GatedChannel implements BackpressureChannel {
         long nacked = 0;
         long released = 0;
         long dead = 0;
+        long malformed = 0;
+        long errors = 0;
         Set<PauseReason> paused = EnumSet.noneOf(PauseReason.class);
         for (FlowConsumer c : consumers) {
             PressureState.ConsumerCounters cc = c.counters();
@@ -114,12 +117,15 @@ public final class GatedChannel implements BackpressureChannel {
             acked += cc.acked();
             nacked += cc.nacked();
             released += cc.released();
+            malformed += cc.malformed();
+            errors += cc.errors();
             dead += cc.deadLettered();
             paused.addAll(c.pausedReasons());
         }
         return new PressureState(producer.level(), producer.buffered(), producer.capacity(), (int) producer.inFlight(),
                 inFlight, spec.consumer().maxInFlight(), events.isBlocked(), session.backlog(), events.brokerDropped(), paused,
-                producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, released, dead, inFlight));
+                producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, released, dead, inFlight,
+                malformed, errors));
     }
 
     @Override
@@ -131,6 +137,16 @@ public final class GatedChannel implements BackpressureChannel {
         if (events.isBlocked()) {
             return new HealthStatus(HealthStatus.State.DOWN, "the broker is blocked: " + events.blockedReason(),
                     buffered, producer.capacity(), backlog, retry.orElse(PRESSURE_RETRY_AFTER));
+        }
+        if (level != PressureLevel.HARD) {
+            for (FlowConsumer c : consumers) {
+                Throwable failing = c.recentError(CONSUMER_ERROR_WINDOW.toNanos());
+                if (failing != null) {
+                    return new HealthStatus(HealthStatus.State.DEGRADED, "a consumer of group '" + c.group()
+                            + "' cannot fetch and keeps trying: " + failing, buffered, producer.capacity(), backlog,
+                            retry.orElse(Duration.ZERO));
+                }
+            }
         }
         switch (level) {
             case HARD:

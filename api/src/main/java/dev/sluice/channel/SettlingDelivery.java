@@ -117,6 +117,18 @@ final class SettlingDelivery implements Delivery {
     }
 
     @Override
+    public void deadLetter(String reason) {
+        java.util.Objects.requireNonNull(reason, "reason");
+        if (settle() != SETTLED) {
+            try {
+                delivery.deadLetter(reason);
+            } finally {
+                settlement.deadLettered();
+            }
+        }
+    }
+
+    @Override
     public void release() {
         int before = settle();
         if (before != SETTLED) {

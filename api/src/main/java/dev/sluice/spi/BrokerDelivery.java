@@ -33,6 +33,16 @@ public interface BrokerDelivery {
      */
     void release();
 
+    /**
+     * @return why the message could not be decoded as Sluice writes it (a foreign producer's
+     *     fields, metadata that does not parse), or null when it could; {@link #message()} then
+     *     carries the raw payload and every field the broker had, unknown ones as headers. Decoding
+     *     never throws: every byte from a broker is untrusted input.
+     */
+    default String malformed() {
+        return null;
+    }
+
     /** Moves it to the dead letter destination, then acks it. */
     void deadLetter(String reason);
 }

@@ -308,6 +308,20 @@ class GatedChannelTest {
     }
 
     @Test
+    @DisplayName("runs on the spec's ticker: a rate limit refuses until the test moves the clock, with no real wait")
+    void runsOnTheSpecsTicker() {
+        dev.sluice.flow.ManualTicker ticker = new dev.sluice.flow.ManualTicker();
+        BackpressureChannel ch = open(spec("ticked").ticker(ticker)
+                .producer(dev.sluice.ProducerPolicy.buffer(100).rateLimit(dev.sluice.RateLimit.tokenBucket(10).burst(1))));
+        assertThat(ch.producer().send(Message.of("a")).status()).isEqualTo(dev.sluice.SendResult.Status.ACCEPTED);
+        dev.sluice.SendResult refused = ch.producer().send(Message.of("b"));
+        assertThat(refused.status()).isEqualTo(dev.sluice.SendResult.Status.RATE_LIMITED);
+        assertThat(ch.retryAfter()).hasValue(Duration.ofMillis(100));
+        ticker.advance(Duration.ofMillis(100));
+        assertThat(ch.producer().send(Message.of("c")).status()).isEqualTo(dev.sluice.SendResult.Status.ACCEPTED);
+    }
+
+    @Test
     @DisplayName("a nacked message is redelivered, and after maxAttempts it is in the dead letter")
     void nackThenDeadLetter() {
         BackpressureChannel ch = open(spec("jobs").consumer(ConsumerPolicy.pull(1).maxAttempts(3)));
@@ -319,7 +333,7 @@ class GatedChannelTest {
         ch.producer().send(Message.of("poison"));
         await().atMost(BOUND).until(() -> ch.pressure().consumer().deadLettered() == 1);
         assertThat(attempts).containsExactly(1, 2, 3);
-        assertThat(ch.pressure().consumer()).isEqualTo(new PressureState.ConsumerCounters(3, 0, 2, 0, 1, 0));
+        assertThat(ch.pressure().consumer()).isEqualTo(new PressureState.ConsumerCounters(3, 0, 2, 0, 1, 0, 0, 0));
 
         BackpressureChannel dlq = open(spec("jobs.dlq"));
         List<Message> dead = new CopyOnWriteArrayList<>();

@@ -10,7 +10,9 @@ import dev.sluice.conformance.scenarios.ConsumerGroupScenarios;
 import dev.sluice.conformance.scenarios.DeliveryScenarios;
 import dev.sluice.conformance.scenarios.GracefulCloseScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
+import dev.sluice.conformance.scenarios.ForeignTrafficScenarios;
 import dev.sluice.conformance.scenarios.LimitScenarios;
+import dev.sluice.conformance.scenarios.PoisonScenarios;
 import dev.sluice.conformance.scenarios.PauseChurnScenarios;
 import dev.sluice.conformance.scenarios.PauseOwnershipScenarios;
 import dev.sluice.conformance.scenarios.PauseResumeScenarios;
@@ -185,6 +187,22 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("18 bad input")
     class BadInput extends BadInputScenarios {
         BadInput() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("19 foreign traffic")
+    class ForeignTraffic extends ForeignTrafficScenarios {
+        ForeignTraffic() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("20 poison messages")
+    class Poison extends PoisonScenarios {
+        Poison() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }

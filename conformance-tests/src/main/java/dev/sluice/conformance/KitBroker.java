@@ -37,6 +37,14 @@ public interface KitBroker {
     /** @return reads figures from the broker itself */
     BrokerProbe probe();
 
+    /**
+     * @return a plain native client of this broker, for the foreign-traffic and poison families;
+     *     empty when the broker has no wire format of its own (the in-memory broker)
+     */
+    default Optional<ForeignClient> foreign() {
+        return Optional.empty();
+    }
+
     /** @return the faults {@link #inject(Fault)} can cause on this broker */
     default Set<Fault> faults() {
         return Set.of();

@@ -235,6 +235,7 @@ public final class ChannelMetrics implements MeterBinder, AutoCloseable {
             counter(CONSUMER_RECEIVED, "deliveries taken from the broker", p -> p.consumer().received());
             counter(CONSUMER_ACKED, "deliveries acked", p -> p.consumer().acked());
             counter(CONSUMER_REDELIVERED, "deliveries nacked for redelivery", p -> p.consumer().nacked());
+            counter(CONSUMER_RELEASED, "deliveries given back unhandled, no attempt counted", p -> p.consumer().released());
             counter(CONSUMER_DEAD_LETTERED, "deliveries sent to the dead letter destination", p -> p.consumer().deadLettered());
 
             for (DropReason reason : DropReason.values()) {

@@ -58,6 +58,9 @@ public final class SluiceMeterNames {
     public static final String CONSUMER_ACKED = "sluice.consumer.acked";
     /** Counter: deliveries nacked for redelivery. */
     public static final String CONSUMER_REDELIVERED = "sluice.consumer.redelivered";
+
+    /** Function counter: deliveries given back unhandled (a pause or a close), no attempt counted. */
+    public static final String CONSUMER_RELEASED = "sluice.consumer.released";
     /** Counter: deliveries sent to the dead letter destination. */
     public static final String CONSUMER_DEAD_LETTERED = "sluice.consumer.dead.lettered";
 

@@ -72,6 +72,16 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
         return this;
     }
 
+    private KafkaForeignClient foreign;
+
+    @Override
+    public synchronized Optional<dev.sluice.conformance.ForeignClient> foreign() {
+        if (foreign == null) {
+            foreign = new KafkaForeignClient(broker.host() + ":" + broker.port());
+        }
+        return Optional.of(foreign);
+    }
+
     @Override
     public Set<Fault> faults() {
         Set<Fault> faults = EnumSet.of(Fault.BROKER_PRESSURE);
@@ -225,6 +235,11 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
             // the broker is going away with the JVM
         }
         super.close();
+        synchronized (this) {
+            if (foreign != null) {
+                foreign.close();
+            }
+        }
         direct.close(Duration.ofSeconds(5));
     }
 }

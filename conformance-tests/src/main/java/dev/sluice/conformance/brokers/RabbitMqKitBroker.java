@@ -54,6 +54,11 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
     }
 
     @Override
+    public java.util.Optional<dev.sluice.conformance.ForeignClient> foreign() {
+        return java.util.Optional.of(new RabbitMqForeignClient(direct));
+    }
+
+    @Override
     public OptionalLong ready(String destination, String group) {
         try {
             Channel ch = direct.createChannel();

@@ -50,6 +50,11 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
     }
 
     @Override
+    public java.util.Optional<dev.sluice.conformance.ForeignClient> foreign() {
+        return java.util.Optional.of(new RedisForeignClient(this::direct));
+    }
+
+    @Override
     public OptionalLong ready(String destination, String group) {
         try (Jedis j = direct()) {
             if (!j.exists(destination)) {

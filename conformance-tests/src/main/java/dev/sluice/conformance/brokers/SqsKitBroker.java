@@ -57,6 +57,11 @@ public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe 
         return this;
     }
 
+    @Override
+    public Optional<dev.sluice.conformance.ForeignClient> foreign() {
+        return Optional.of(new SqsForeignClient(direct));
+    }
+
     private OptionalLong attribute(String destination, QueueAttributeName name) {
         try {
             String url = direct.getQueueUrl(r -> r.queueName(destination)).queueUrl();
