@@ -13,6 +13,13 @@ public enum Capability {
     DEAD_LETTER,
     /** Several consumers of one group share the messages, each processed once. */
     CONSUMER_GROUPS,
+    /**
+     * Each group receives every message, independently of the others (Kafka consumer groups,
+     * Redis {@code XGROUP}). Without it the destination is one queue that every consumer shares
+     * whatever its group, and a channel refuses a second group rather than let it compete
+     * silently for the first one's messages.
+     */
+    INDEPENDENT_GROUPS,
     /** The broker reports its own pressure (alarms, memory limits, throttling). */
     BROKER_PRESSURE_SIGNAL,
     /** The backlog (depth or lag) can be read from the broker. */

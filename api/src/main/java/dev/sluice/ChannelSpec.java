@@ -161,6 +161,27 @@ public final class ChannelSpec {
         return Optional.empty();
     }
 
+    /**
+     * Refuses a URI parameter the adapter does not know, so that a typo never passes silently.
+     *
+     * @param known the parameters the adapter reads
+     * @throws IllegalArgumentException naming the unknown parameter and listing the known ones
+     */
+    public void requireKnownParameters(java.util.Set<String> known) {
+        String query = uri.getQuery();
+        if (query == null || query.isEmpty()) {
+            return;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("uri parameter '" + key + "' is not known to " + scheme() + "://; "
+                        + (known.isEmpty() ? "it takes none" : "known: " + String.join(", ", new java.util.TreeSet<>(known))));
+            }
+        }
+    }
+
     public ProducerPolicy producer() {
         return producer;
     }

@@ -25,6 +25,14 @@ public interface PressureListener {
     default void onBrokerUnblocked() {
     }
 
+    /** The broker cannot be reached (connection lost, restarting, not answering); the health is DOWN meanwhile. */
+    default void onBrokerUnreachable(String cause) {
+    }
+
+    /** The broker answers again. */
+    default void onBrokerReachable() {
+    }
+
     /** A consumer of the group took the reason. */
     default void onPaused(String group, PauseReason reason) {
     }

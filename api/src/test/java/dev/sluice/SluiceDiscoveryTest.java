@@ -30,4 +30,17 @@ class SluiceDiscoveryTest {
             assertThat(ch.spec().scheme()).isEqualTo("mem");
         }
     }
+
+    @Test
+    @DisplayName("an unknown URI parameter is refused with its name and the known ones, never ignored")
+    void unknownUriParameterIsRefused() {
+        assertThatThrownBy(() -> Sluice.open("mem://discovery/q?grop=billing"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("uri parameter 'grop' is not known to mem://; it takes none");
+        assertThatThrownBy(() -> ChannelSpec.of("kafka://h:9092/t?partitions=3&grop=b")
+                .requireKnownParameters(java.util.Set.of("partitions", "group")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("uri parameter 'grop' is not known to kafka://; known: group, partitions");
+        ChannelSpec.of("kafka://h:9092/t?partitions=3&group=b").requireKnownParameters(java.util.Set.of("partitions", "group"));
+    }
 }

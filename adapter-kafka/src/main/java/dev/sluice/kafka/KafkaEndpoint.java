@@ -38,6 +38,7 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
 
     static KafkaEndpoint of(ChannelSpec spec) {
+        spec.requireKnownParameters(java.util.Set.of("partitions", "replicationFactor", "group", "bootstrap", "revokeGraceMs"));
         var uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected kafka://host:9092/topic");

@@ -218,9 +218,9 @@ final class KafkaReceiver implements BrokerReceiver {
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(timeout));
         waitingForChange = false;
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (tracks.containsKey(new TopicPartition(r.topic(), r.partition()))) {
-                fetched.add(r);
+        for (TopicPartition tp : records.partitions()) {
+            if (tracks.containsKey(tp)) {
+                fetched.addAll(records.records(tp));
             }
         }
     }
@@ -253,8 +253,22 @@ final class KafkaReceiver implements BrokerReceiver {
         }
     }
 
-    /** Hands out due retries first, then what was fetched, while there is credit and no pause. */
+    /**
+     * Hands out due retries first, then what was fetched, while there is credit and no pause, as
+     * one run.
+     */
     private void handOut() {
+        List<Delivery> run = new ArrayList<>();
+        try {
+            takeRun(run);
+        } finally {
+            if (!run.isEmpty()) {
+                sink.onDeliveries(run);
+            }
+        }
+    }
+
+    private void takeRun(List<Delivery> run) {
         while (true) {
             synchronized (this) {
                 if (paused || stopped || credit <= 0) {
@@ -290,7 +304,7 @@ final class KafkaReceiver implements BrokerReceiver {
                 }
             }
             track.handed(record.offset(), attempt);
-            sink.onDelivery(new Delivery(record, track, attempt));
+            run.add(new Delivery(record, track, attempt));
         }
     }
 

@@ -49,6 +49,7 @@ final class KafkaSession implements BrokerSession {
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
             Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+            Capability.INDEPENDENT_GROUPS,
             Capability.REBALANCE, Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL,
             Capability.BACKLOG_DROP_OLDEST, Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
 
@@ -177,11 +178,21 @@ final class KafkaSession implements BrokerSession {
         return lag;
     }
 
+    /** Also tells the channel whether the cluster answers: its health is DOWN while it does not. */
     private void refreshQuietly() {
         try {
             refresh();
+            events.reachable();
         } catch (RuntimeException e) {
-            // the broker is away: keep the last figures, try again at the next refresh
+            // keep the last figures, try again at the next refresh
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof org.apache.kafka.common.errors.TimeoutException
+                    || cause instanceof org.apache.kafka.common.errors.DisconnectException
+                    || cause instanceof java.util.concurrent.TimeoutException) {
+                events.unreachable("Kafka at " + endpoint.bootstrap() + ": " + cause.getMessage());
+            } else {
+                events.reachable(); // it answered, with an error
+            }
         }
     }
 

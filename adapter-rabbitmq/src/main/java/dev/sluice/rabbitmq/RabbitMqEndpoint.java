@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 record RabbitMqEndpoint(URI brokerUri, String vhost, String queue) {
 
     static RabbitMqEndpoint of(ChannelSpec spec) {
+        spec.requireKnownParameters(java.util.Set.of());
         URI uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected amqp://host:5672/vhost/queue");

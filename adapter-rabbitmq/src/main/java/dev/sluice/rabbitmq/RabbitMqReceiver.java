@@ -175,16 +175,15 @@ final class RabbitMqReceiver implements BrokerReceiver {
     }
 
     private void handOverWaiting() {
-        while (true) {
-            Delivery d;
-            synchronized (this) {
-                if (paused || closed || credit <= 0 || waiting.isEmpty()) {
-                    return;
-                }
+        List<Delivery> run = new ArrayList<>();
+        synchronized (this) {
+            while (!paused && !closed && credit > 0 && !waiting.isEmpty()) {
                 credit--;
-                d = waiting.poll();
+                run.add(waiting.poll());
             }
-            sink.onDelivery(d);
+        }
+        if (!run.isEmpty()) {
+            sink.onDeliveries(run);
         }
     }
 

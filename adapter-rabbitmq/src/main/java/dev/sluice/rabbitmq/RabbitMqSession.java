@@ -43,6 +43,7 @@ final class RabbitMqSession implements BrokerSession {
     private final RabbitMqPublisher publisher;
     private final QueueDeclaration declaration;
     private final ScheduledExecutorService scheduler;
+    private final dev.sluice.spi.BrokerEvents events;
     private final List<RabbitMqReceiver> receivers = new CopyOnWriteArrayList<>();
     private final dev.sluice.spi.GiveBacks giveBacks = new dev.sluice.spi.GiveBacks();
     private volatile long backlog = -1;
@@ -57,6 +58,7 @@ final class RabbitMqSession implements BrokerSession {
         this.consuming = consuming;
         this.publisher = publisher;
         this.declaration = declaration;
+        this.events = events;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-rabbitmq-" + endpoint.queue());
             t.setDaemon(true);
@@ -107,14 +109,26 @@ final class RabbitMqSession implements BrokerSession {
         return r;
     }
 
+    /** Also tells the channel whether the broker answers: its health is DOWN while it does not. */
     private void refreshBacklog() {
         try {
+            if (!consuming.isOpen() || !publishing.isOpen()) {
+                throw new IOException("connection closed, recovering");
+            }
             if (backlogChannel == null || !backlogChannel.isOpen()) {
                 backlogChannel = consuming.createChannel();
             }
             backlog = backlogChannel.queueDeclarePassive(endpoint.queue()).getMessageCount();
+            events.reachable();
         } catch (IOException | RuntimeException e) {
             backlogChannel = null; // the queue or the connection is away: keep the last figure
+            boolean noAnswer = !consuming.isOpen() || !publishing.isOpen()
+                    || e.getCause() instanceof java.util.concurrent.TimeoutException; // an RPC the broker left unanswered
+            if (noAnswer) {
+                events.unreachable("RabbitMQ at " + endpoint.brokerUri().getHost() + ": " + e.getMessage());
+            } else {
+                events.reachable(); // it answered, with an error (the queue is gone, say)
+            }
         }
     }
 

@@ -31,6 +31,7 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
     static final int CONTROL_TIMEOUT_MILLIS = 2_000;
 
     static RedisEndpoint of(ChannelSpec spec) {
+        spec.requireKnownParameters(java.util.Set.of("claimIdleMs", "db", "deleteAcked", "payloadField"));
         var uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected redis://host:6379/stream");

@@ -339,8 +339,12 @@ final class RedisReceiver implements BrokerReceiver {
                 inFlight.put(h.id, h);
             }
         }
+        List<Delivery> run = new ArrayList<>(fetched.size());
         for (Held h : fetched) {
-            sink.onDelivery(new Delivery(h));
+            run.add(new Delivery(h));
+        }
+        if (!run.isEmpty()) {
+            sink.onDeliveries(run);
         }
     }
 

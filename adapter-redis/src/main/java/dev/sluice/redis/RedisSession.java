@@ -47,6 +47,7 @@ final class RedisSession implements BrokerSession {
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
             Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+            Capability.INDEPENDENT_GROUPS,
             Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
             Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
 
@@ -131,12 +132,16 @@ final class RedisSession implements BrokerSession {
         ack(group, id);
     }
 
+    /** Also tells the channel whether the server answers: its health is DOWN while it does not. */
     private void refresh() {
         try (Jedis j = pool.getResource()) {
             trimByAge(j);
             backlog = readBacklog(j);
+            events.reachable();
+        } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+            events.unreachable("Redis at " + endpoint.hostAndPort() + ": " + e.getMessage()); // keep the last figure
         } catch (RuntimeException e) {
-            // the broker is away: keep the last figure, try again at the next refresh
+            events.reachable(); // it answered, with an error: keep the last figure, try again at the next refresh
         }
     }
 

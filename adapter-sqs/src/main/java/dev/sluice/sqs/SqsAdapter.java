@@ -2,6 +2,7 @@ package dev.sluice.sqs;
 
 import dev.sluice.BrokerUnavailableException;
 import dev.sluice.ChannelSpec;
+import dev.sluice.DestinationConflictException;
 import dev.sluice.spi.BrokerAdapter;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerSession;
@@ -35,58 +36,89 @@ public final class SqsAdapter implements BrokerAdapter {
         return Set.of("sqs");
     }
 
+    /**
+     * Creates the queue with the channel's settings when it does not exist; an existing queue is
+     * used as it is — never altered — and a setting the channel asks for explicitly that the
+     * queue has otherwise (its visibility timeout, its retention) is a
+     * {@link DestinationConflictException} naming both. The dead-letter queue is made only when a
+     * message is first dead-lettered. Every call of the open is bounded by the connect timeout.
+     */
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
         SqsEndpoint endpoint = SqsEndpoint.of(spec);
-        Map<QueueAttributeName, String> attributes = new HashMap<>();
-        attributes.put(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(endpoint.visibilityTimeoutSeconds()));
+        Map<QueueAttributeName, String> wanted = new HashMap<>();
+        wanted.put(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(endpoint.visibilityTimeoutSeconds()));
         spec.backlog().flatMap(dev.sluice.BacklogLimit::maxAge).ifPresent(age -> {
             if (age.compareTo(MIN_RETENTION) < 0 || age.compareTo(MAX_RETENTION) > 0) {
                 throw new IllegalArgumentException("maxAge (" + age + ") must be between 60 s and 14 days: it becomes the"
                         + " queue's MessageRetentionPeriod");
             }
-            attributes.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, Long.toString(age.toSeconds()));
+            wanted.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, Long.toString(age.toSeconds()));
         });
         if (endpoint.fifo()) {
-            attributes.put(QueueAttributeName.FIFO_QUEUE, "true");
+            wanted.put(QueueAttributeName.FIFO_QUEUE, "true");
         }
-        SqsClient sqs = endpoint.client(spec.connectTimeout());
+        Duration timeout = spec.connectTimeout();
+        SqsClient sqs = endpoint.client(timeout);
+        SqsEndpoint effective = endpoint;
         try {
-            String url = queueUrl(sqs, endpoint.queue(), attributes);
+            String url;
+            Map<QueueAttributeName, String> has;
+            try {
+                url = sqs.getQueueUrl(r -> r.queueName(endpoint.queue()).overrideConfiguration(c -> c.apiCallTimeout(timeout)))
+                        .queueUrl();
+                String existing = url;
+                has = sqs.getQueueAttributes(r -> r.queueUrl(existing).attributeNames(QueueAttributeName.ALL)
+                        .overrideConfiguration(c -> c.apiCallTimeout(timeout))).attributes();
+                requireSame(endpoint.queue(), has, QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                        wanted.get(QueueAttributeName.MESSAGE_RETENTION_PERIOD), "s");
+                requireSame(endpoint.queue(), has, QueueAttributeName.VISIBILITY_TIMEOUT,
+                        endpoint.visibilityGiven() ? wanted.get(QueueAttributeName.VISIBILITY_TIMEOUT) : null, "s");
+                String visibility = has.get(QueueAttributeName.VISIBILITY_TIMEOUT);
+                if (visibility != null) {
+                    effective = endpoint.withVisibility(Integer.parseInt(visibility));
+                }
+            } catch (QueueDoesNotExistException e) {
+                url = sqs.createQueue(r -> r.queueName(endpoint.queue()).attributes(wanted)
+                        .overrideConfiguration(c -> c.apiCallTimeout(timeout))).queueUrl();
+                String created = url;
+                has = sqs.getQueueAttributes(r -> r.queueUrl(created).attributeNames(QueueAttributeName.MAXIMUM_MESSAGE_SIZE)
+                        .overrideConfiguration(c -> c.apiCallTimeout(timeout))).attributes();
+            }
             String dlqName = spec.consumer().deadLetter().orElse(endpoint.fifo()
                     ? endpoint.queue().substring(0, endpoint.queue().length() - 5) + "-dlq.fifo"
                     : endpoint.queue() + "-dlq");
-            Map<QueueAttributeName, String> dlqAttributes = new HashMap<>();
-            if (dlqName.endsWith(".fifo")) {
-                dlqAttributes.put(QueueAttributeName.FIFO_QUEUE, "true");
-            }
-            String dlqUrl = queueUrl(sqs, dlqName, dlqAttributes);
-            int maxBytes = Integer.parseInt(sqs.getQueueAttributes(r -> r.queueUrl(url)
-                    .attributeNames(QueueAttributeName.MAXIMUM_MESSAGE_SIZE)).attributes()
-                    .getOrDefault(QueueAttributeName.MAXIMUM_MESSAGE_SIZE, "262144"));
-            return new SqsSession(spec, endpoint, sqs, url, dlqName, dlqUrl, maxBytes, events);
+            int maxBytes = Integer.parseInt(has.getOrDefault(QueueAttributeName.MAXIMUM_MESSAGE_SIZE, "262144"));
+            return new SqsSession(spec, effective, sqs, url, dlqName, maxBytes, events);
         } catch (SdkClientException e) {
             sqs.close();
-            throw new BrokerUnavailableException("SQS at " + endpoint.endpoint() + " did not answer within "
-                    + spec.connectTimeout().toMillis() + " ms: " + e.getMessage(), e);
+            throw new BrokerUnavailableException("SQS at " + endpoint.endpoint() + " " + SqsAdapter.why(e, timeout), e);
         } catch (RuntimeException e) {
             sqs.close();
             throw e;
         }
     }
 
-    /** @return the queue's URL, creating the queue with {@code attributes} when it does not exist */
-    private static String queueUrl(SqsClient sqs, String name, Map<QueueAttributeName, String> attributes) {
-        try {
-            String url = sqs.getQueueUrl(r -> r.queueName(name)).queueUrl();
-            Map<QueueAttributeName, String> changeable = new HashMap<>(attributes);
-            changeable.remove(QueueAttributeName.FIFO_QUEUE);
-            if (!changeable.isEmpty()) {
-                sqs.setQueueAttributes(r -> r.queueUrl(url).attributes(changeable));
+    /** Says what happened: no answer within the timeout, or the connection refused, or the SDK's own words. */
+    static String why(SdkClientException e, Duration timeout) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return "refused the connection: " + t.getMessage();
             }
-            return url;
-        } catch (QueueDoesNotExistException e) {
-            return sqs.createQueue(r -> r.queueName(name).attributes(attributes)).queueUrl();
+            if (t instanceof java.net.SocketTimeoutException
+                    || t instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException) {
+                return "did not answer within " + timeout.toMillis() + " ms";
+            }
+        }
+        return "could not be reached: " + e.getMessage();
+    }
+
+    /** A setting the channel asks for that an existing queue has otherwise: a conflict, never a change. */
+    private static void requireSame(String queue, Map<QueueAttributeName, String> has, QueueAttributeName name,
+                                    String wanted, String unit) {
+        String existing = has.get(name);
+        if (wanted != null && existing != null && !existing.equals(wanted)) {
+            throw new DestinationConflictException(queue, name + " " + existing + " " + unit, name + " " + wanted + " " + unit);
         }
     }
 }

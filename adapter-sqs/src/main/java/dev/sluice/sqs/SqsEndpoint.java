@@ -22,9 +22,11 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  *   <li>{@code visibilityTimeout}: seconds, for a queue this channel creates; default 30.
  * </ul>
  */
-record SqsEndpoint(URI endpoint, Region region, String queue, int visibilityTimeoutSeconds, boolean local) {
+record SqsEndpoint(URI endpoint, Region region, String queue, int visibilityTimeoutSeconds, boolean visibilityGiven,
+                   boolean local) {
 
     static SqsEndpoint of(ChannelSpec spec) {
+        spec.requireKnownParameters(java.util.Set.of("region", "visibilityTimeout", "secure"));
         URI uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected sqs://host:port/queue?region=...");
@@ -49,7 +51,8 @@ record SqsEndpoint(URI endpoint, Region region, String queue, int visibilityTime
             throw new IllegalArgumentException("visibilityTimeout (" + v + ") must be whole seconds from 0 to 43200");
         }).orElse(30);
         URI endpoint = URI.create((secure ? "https://" : "http://") + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : ""));
-        return new SqsEndpoint(endpoint, Region.of(region), queue, visibility, local);
+        return new SqsEndpoint(endpoint, Region.of(region), queue, visibility,
+                spec.queryParameter("visibilityTimeout").isPresent(), local);
     }
 
     private static boolean isLoopback(String host) {
@@ -75,6 +78,11 @@ record SqsEndpoint(URI endpoint, Region region, String queue, int visibilityTime
                         .build())
                 .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(25).plus(timeout)))
                 .build();
+    }
+
+    /** @return this endpoint with the visibility timeout an existing queue has */
+    SqsEndpoint withVisibility(int seconds) {
+        return new SqsEndpoint(endpoint, region, queue, seconds, visibilityGiven, local);
     }
 
     boolean fifo() {

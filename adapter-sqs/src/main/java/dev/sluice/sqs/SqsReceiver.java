@@ -131,10 +131,14 @@ final class SqsReceiver implements BrokerReceiver {
                 makeVisible(got); // paused while the receive was out: they were never handed out
                 continue;
             }
+            List<Delivery> run = new ArrayList<>(got.size());
             for (software.amazon.awssdk.services.sqs.model.Message m : got) {
                 inFlight.put(m.messageId(), m.receiptHandle());
                 int attempt = giveBacks.attempt(m.messageId(), receiveCount(m));
-                sink.onDelivery(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
+                run.add(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
+            }
+            if (!run.isEmpty()) {
+                sink.onDeliveries(run);
             }
         }
     }

@@ -34,10 +34,12 @@ final class SqsSession implements BrokerSession {
     static final long REFRESH_MILLIS = 250;
 
     private final ChannelSpec spec;
+    private final BrokerEvents events;
     private final SqsEndpoint endpoint;
     private final SqsClient sqs;
     private final String queueUrl;
-    private final String deadLetterUrl;
+    /** Resolved (and the queue made, if missing) when a message is first dead-lettered. */
+    private volatile String deadLetterUrl;
     private final String deadLetterName;
     private final SqsSender sender;
     private final ScheduledExecutorService timer;
@@ -49,13 +51,14 @@ final class SqsSession implements BrokerSession {
     private volatile boolean closed;
 
     SqsSession(ChannelSpec spec, SqsEndpoint endpoint, SqsClient sqs, String queueUrl, String deadLetterName,
-               String deadLetterUrl, int maxMessageBytes, BrokerEvents events) {
+               int maxMessageBytes, BrokerEvents events) {
         this.spec = spec;
+        this.events = events;
         this.endpoint = endpoint;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.deadLetterName = deadLetterName;
-        this.deadLetterUrl = deadLetterUrl;
+
         long maxLength = spec.backlog().flatMap(b -> b.maxLength().isPresent()
                 ? java.util.Optional.of(b.maxLength().getAsLong()) : java.util.Optional.empty()).orElse(0L);
         // The body is Base64: the largest payload whose encoding fits, less room for attributes.
@@ -71,15 +74,20 @@ final class SqsSession implements BrokerSession {
         timer.scheduleWithFixedDelay(this::readDepth, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /** Also tells the channel whether SQS answers (within the connect timeout): its health is DOWN while it does not. */
     private void readDepth() {
         long sentBefore = sentTotal.get();
         try {
-            String n = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+            String n = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
+                            .overrideConfiguration(c -> c.apiCallTimeout(spec.connectTimeout())))
                     .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
             sentWhenDepthRead = sentBefore;
             depth = Long.parseLong(n);
+            events.reachable();
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            events.unreachable("SQS at " + endpoint.endpoint() + " " + SqsAdapter.why(e, spec.connectTimeout()));
         } catch (SdkException | NumberFormatException e) {
-            // keep the last figure
+            events.reachable(); // it answered, with an error: keep the last figure
         }
     }
 
@@ -101,12 +109,30 @@ final class SqsSession implements BrokerSession {
         Message dead = message.header("x-dead-letter-reason", reason)
                 .header("x-original-destination", endpoint.queue())
                 .header("x-attempts", Integer.toString(attempts));
+        String url = deadLetterUrl();
         sqs.sendMessage(r -> {
-            r.queueUrl(deadLetterUrl).messageBody(SqsCodec.body(dead)).messageAttributes(SqsCodec.attributes(dead));
+            r.queueUrl(url).messageBody(SqsCodec.body(dead)).messageAttributes(SqsCodec.attributes(dead));
             if (deadLetterName.endsWith(".fifo")) {
                 r.messageGroupId("sluice").messageDeduplicationId(java.util.UUID.randomUUID().toString());
             }
         });
+    }
+
+    private String deadLetterUrl() {
+        String url = deadLetterUrl;
+        if (url == null) {
+            try {
+                url = sqs.getQueueUrl(r -> r.queueName(deadLetterName)).queueUrl();
+            } catch (software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException e) {
+                java.util.Map<software.amazon.awssdk.services.sqs.model.QueueAttributeName, String> attributes =
+                        deadLetterName.endsWith(".fifo")
+                                ? java.util.Map.of(software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true")
+                                : java.util.Map.of();
+                url = sqs.createQueue(r -> r.queueName(deadLetterName).attributes(attributes)).queueUrl();
+            }
+            deadLetterUrl = url;
+        }
+        return url;
     }
 
     @Override

@@ -83,10 +83,15 @@ final class CreditLedger {
 
     /** The receiver handed one over. */
     synchronized void delivered(boolean toSubscriber) {
-        outstanding = Math.max(0, outstanding - 1);
-        inFlight++;
+        delivered(1, toSubscriber);
+    }
+
+    /** The receiver handed a run of {@code n} over. */
+    synchronized void delivered(int n, boolean toSubscriber) {
+        outstanding = Math.max(0, outstanding - n);
+        inFlight += n;
         if (toSubscriber) {
-            waiting++;
+            waiting += n;
         }
         if (!withheld && inFlight >= pauseThreshold) {
             withheld = true;

@@ -11,6 +11,8 @@ import dev.sluice.spi.BrokerDelivery;
 import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.DeliverySink;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Flow;
@@ -191,31 +193,60 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         }
     }
 
+    /**
+     * A run: the ledger and the handler threads are touched once for all of it. A delivery that
+     * arrives while the consumer holds deliveries (in transit when the pause was taken) goes back:
+     * a paused consumer holds nothing.
+     */
     @Override
-    public void onDelivery(BrokerDelivery delivery) {
-        received.incrementAndGet();
+    public void onDeliveries(List<? extends BrokerDelivery> run) {
+        received.addAndGet(run.size());
         lastError = null;
         SubscriberOutlet subscriber = subscription;
-        SettlingDelivery d = new SettlingDelivery(delivery, policy, settlement);
-        String problem = delivery.malformed();
-        if (problem != null) {
-            malformed.incrementAndGet();
-            listeners.fire(l -> l.onMalformed(group, delivery.message(), problem));
-            if (policy.onMalformed() == ConsumerPolicy.Malformed.DEAD_LETTER) {
-                ledger.delivered(false); // never waits for a subscriber: settled at once
-                d.deadLetter("malformed: " + problem);
-                return;
+        List<SettlingDelivery> handOut = new ArrayList<>(run.size());
+        for (BrokerDelivery delivery : run) {
+            SettlingDelivery d = new SettlingDelivery(delivery, policy, settlement);
+            if (!deadLetteredAsMalformed(delivery, d)) {
+                handOut.add(d);
             }
         }
-        ledger.delivered(subscriber != null);
-        if (closing || owners.holdsDeliveries()) {
-            // In transit when the pause was taken: a paused consumer holds nothing.
-            d.release();
-        } else if (subscriber != null) {
-            subscriber.accept(d);
-        } else {
-            handlers.accept(d);
+        if (handOut.isEmpty()) {
+            return;
         }
+        ledger.delivered(handOut.size(), subscriber != null);
+        if (closing || owners.holdsDeliveries()) {
+            handOut.forEach(SettlingDelivery::release);
+        } else if (subscriber != null) {
+            subscriber.accept(handOut);
+        } else {
+            handlers.accept(handOut);
+        }
+    }
+
+    @Override
+    public void onDelivery(BrokerDelivery delivery) {
+        onDeliveries(List.of(delivery));
+    }
+
+    /**
+     * Counts and reports a delivery the adapter could not decode; dead-letters it at once when the
+     * policy says so (credit taken and given back).
+     *
+     * @return true when it was dead-lettered and goes no further
+     */
+    private boolean deadLetteredAsMalformed(BrokerDelivery delivery, SettlingDelivery d) {
+        String problem = delivery.malformed();
+        if (problem == null) {
+            return false;
+        }
+        malformed.incrementAndGet();
+        listeners.fire(l -> l.onMalformed(group, delivery.message(), problem));
+        if (policy.onMalformed() != ConsumerPolicy.Malformed.DEAD_LETTER) {
+            return false;
+        }
+        ledger.delivered(false);
+        d.deadLetter("malformed: " + problem);
+        return true;
     }
 
     @Override

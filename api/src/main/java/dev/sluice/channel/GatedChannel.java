@@ -91,6 +91,15 @@ public final class GatedChannel implements BackpressureChannel {
         if (closed) {
             throw new IllegalStateException("the channel is closed");
         }
+        if (!session.has(Capability.INDEPENDENT_GROUPS)) {
+            for (FlowConsumer other : consumers) {
+                if (!other.group().equals(group)) {
+                    throw new IllegalStateException("group '" + group + "' cannot be added next to group '" + other.group()
+                            + "': " + spec.scheme() + ":// keeps one queue per destination, so a second group would compete"
+                            + " for the first one's messages instead of receiving every message (no INDEPENDENT_GROUPS capability)");
+                }
+            }
+        }
         // Unique across processes: two applications must never share a member name on the broker.
         String member = group + "-" + instanceId + "-" + consumerNumbers.incrementAndGet();
         FlowConsumer consumer = new FlowConsumer(group, spec.consumer(), session.receiver(group, member), listeners,
@@ -134,6 +143,11 @@ public final class GatedChannel implements BackpressureChannel {
         int buffered = producer.buffered();
         long backlog = session.backlog();
         Optional<Duration> retry = retryAfter();
+        String unreachable = events.unreachableCause();
+        if (unreachable != null) {
+            return new HealthStatus(HealthStatus.State.DOWN, "the broker cannot be reached: " + unreachable,
+                    buffered, producer.capacity(), backlog, retry.orElse(PRESSURE_RETRY_AFTER));
+        }
         if (events.isBlocked()) {
             return new HealthStatus(HealthStatus.State.DOWN, "the broker is blocked: " + events.blockedReason(),
                     buffered, producer.capacity(), backlog, retry.orElse(PRESSURE_RETRY_AFTER));
@@ -166,7 +180,7 @@ public final class GatedChannel implements BackpressureChannel {
     @Override
     public Optional<Duration> retryAfter() {
         long limiter = producer.rateLimitRetryAfterNanos();
-        if (events.isBlocked() || producer.level() == PressureLevel.HARD) {
+        if (events.isBlocked() || events.unreachableCause() != null || producer.level() == PressureLevel.HARD) {
             return Optional.of(limiter > PRESSURE_RETRY_AFTER.toNanos() ? Duration.ofNanos(limiter) : PRESSURE_RETRY_AFTER);
         }
         return limiter > 0 ? Optional.of(Duration.ofNanos(limiter)) : Optional.empty();
@@ -221,6 +235,8 @@ public final class GatedChannel implements BackpressureChannel {
         private final ListenerSet listeners;
         private volatile GatedProducer producer;
         private volatile String blockedReason;
+        /** Why the broker cannot be reached, or null while it answers. */
+        private final java.util.concurrent.atomic.AtomicReference<String> unreachable = new java.util.concurrent.atomic.AtomicReference<>();
         private final java.util.concurrent.atomic.AtomicLong brokerDropped = new java.util.concurrent.atomic.AtomicLong();
 
         long brokerDropped() {
@@ -265,6 +281,25 @@ public final class GatedChannel implements BackpressureChannel {
                 p.brokerBlocked(false);
             }
             listeners.fire(PressureListener::onBrokerUnblocked);
+        }
+
+        @Override
+        public void unreachable(String cause) {
+            String why = cause == null ? "no answer" : cause;
+            if (unreachable.getAndSet(why) == null) {
+                listeners.fire(l -> l.onBrokerUnreachable(why));
+            }
+        }
+
+        @Override
+        public void reachable() {
+            if (unreachable.getAndSet(null) != null) {
+                listeners.fire(PressureListener::onBrokerReachable);
+            }
+        }
+
+        String unreachableCause() {
+            return unreachable.get();
         }
 
         @Override

@@ -26,6 +26,8 @@ final class HandlerOutlet {
     private final RateLimiter rateLimiter;
     private final ThreadPoolExecutor[] workers;
     private final AtomicInteger roundRobin = new AtomicInteger();
+    /** The run each thread is in, so that a hold gives back what waits behind its running handler. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Task> running;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private boolean open = true; // written under the write lock
 
@@ -33,6 +35,7 @@ final class HandlerOutlet {
         this.handler = handler;
         this.rateLimiter = rateLimiter;
         this.workers = new ThreadPoolExecutor[concurrency];
+        this.running = new java.util.concurrent.atomic.AtomicReferenceArray<>(concurrency);
         for (int i = 0; i < concurrency; i++) {
             String name = "sluice-handle-" + group + "-" + i;
             workers[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -43,26 +46,56 @@ final class HandlerOutlet {
         }
     }
 
-    /** Queues the delivery on its thread, or gives it back at once when the gate is closed. */
-    void accept(SettlingDelivery d) {
-        boolean queued = false;
+    /**
+     * Queues a run of deliveries, one task per handler thread (a key keeps its thread and its
+     * order), or gives them all back at once when the gate is closed.
+     */
+    void accept(List<SettlingDelivery> run) {
+        List<SettlingDelivery> back = null;
         gate.readLock().lock();
         try {
-            if (open) {
-                String key = d.message().key();
-                int index = key == null
-                        ? Math.floorMod(roundRobin.getAndIncrement(), workers.length)
-                        : Math.floorMod(key.hashCode(), workers.length);
-                workers[index].execute(new Task(d));
-                queued = true;
+            if (!open) {
+                back = run;
+            } else if (workers.length == 1) {
+                back = submit(0, run);
+            } else {
+                @SuppressWarnings("unchecked")
+                List<SettlingDelivery>[] perWorker = new List[workers.length];
+                for (SettlingDelivery d : run) {
+                    String key = d.message().key();
+                    int index = key == null
+                            ? Math.floorMod(roundRobin.getAndIncrement(), workers.length)
+                            : Math.floorMod(key.hashCode(), workers.length);
+                    if (perWorker[index] == null) {
+                        perWorker[index] = new ArrayList<>();
+                    }
+                    perWorker[index].add(d);
+                }
+                for (int i = 0; i < perWorker.length; i++) {
+                    if (perWorker[i] != null) {
+                        List<SettlingDelivery> refused = submit(i, perWorker[i]);
+                        if (refused != null) {
+                            back = back == null ? new ArrayList<>() : back;
+                            back.addAll(refused);
+                        }
+                    }
+                }
             }
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // shut down: given back below
         } finally {
             gate.readLock().unlock();
         }
-        if (!queued) {
-            d.release();
+        if (back != null) {
+            back.forEach(SettlingDelivery::release);
+        }
+    }
+
+    /** @return the run when the thread is shut down and refused it, else null */
+    private List<SettlingDelivery> submit(int worker, List<SettlingDelivery> run) {
+        try {
+            workers[worker].execute(new Task(worker, run));
+            return null;
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return run;
         }
     }
 
@@ -74,10 +107,14 @@ final class HandlerOutlet {
         } finally {
             gate.writeLock().unlock();
         }
-        for (ThreadPoolExecutor w : workers) {
+        for (int i = 0; i < workers.length; i++) {
             List<Runnable> waiting = new ArrayList<>();
-            w.getQueue().drainTo(waiting);
-            waiting.forEach(t -> ((Task) t).delivery.release());
+            workers[i].getQueue().drainTo(waiting);
+            waiting.forEach(t -> ((Task) t).releaseRest());
+            Task current = running.get(i);
+            if (current != null) {
+                current.releaseRest(); // what waits behind the running handler in its run
+            }
         }
     }
 
@@ -94,45 +131,87 @@ final class HandlerOutlet {
     void shutdownNow() {
         for (ThreadPoolExecutor w : workers) {
             for (Runnable neverRan : w.shutdownNow()) {
-                ((Task) neverRan).delivery.release();
+                ((Task) neverRan).releaseRest();
             }
         }
     }
 
-    /** One handler call: return acks, a throw nacks, an interrupt at close abandons it to the broker. */
-    private final class Task implements Runnable {
-        private final SettlingDelivery delivery;
+    private boolean mayStart() {
+        gate.readLock().lock();
+        try {
+            return open;
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
 
-        Task(SettlingDelivery delivery) {
-            this.delivery = delivery;
+    /**
+     * The handler calls of one run, in order: return acks, a throw nacks, an interrupt at close
+     * abandons it to the broker. The gate is checked before each call. Each delivery is claimed
+     * exactly once, by the thread that handles it or by a hold that gives the rest back.
+     */
+    private final class Task implements Runnable {
+        private final int worker;
+        private final List<SettlingDelivery> run;
+        private final AtomicInteger next = new AtomicInteger();
+
+        Task(int worker, List<SettlingDelivery> run) {
+            this.worker = worker;
+            this.run = run;
+        }
+
+        /** Gives back every delivery of the run not yet claimed. */
+        void releaseRest() {
+            for (int i = next.getAndSet(run.size()); i < run.size(); i++) {
+                run.get(i).release();
+            }
         }
 
         @Override
         public void run() {
+            running.set(worker, this);
+            try {
+                int i;
+                while ((i = next.getAndIncrement()) < run.size()) {
+                    if (!handle(run.get(i))) {
+                        releaseRest();
+                        return;
+                    }
+                }
+            } finally {
+                running.compareAndSet(worker, this, null);
+            }
+        }
+
+        /** @return false when the thread is being shut down */
+        private boolean handle(SettlingDelivery delivery) {
+            boolean started = false;
             try {
                 if (rateLimiter != null) {
                     rateLimiter.acquire(1, Duration.ofDays(365));
                 }
-                gate.readLock().lock();
-                boolean go;
-                try {
-                    go = open;
-                } finally {
-                    gate.readLock().unlock();
-                }
-                if (!go) {
+                if (!mayStart()) {
                     delivery.release();
-                    return;
+                    return true;
                 }
+                started = true;
                 handler.handle(delivery);
                 delivery.ack();
+                return true;
             } catch (InterruptedException e) {
-                // The close gave up on this handler: it ran, so the attempt counts, but a close is
-                // no reason to dead-letter it.
-                delivery.abandon();
+                // The close gave up on this handler: it ran, so the attempt counts, but a close
+                // is no reason to dead-letter it.
+                if (started) {
+                    delivery.abandon();
+                } else {
+                    delivery.release();
+                }
+                return false;
             } catch (Throwable t) {
                 delivery.nack();
+                return true;
             }
         }
     }
 }
+

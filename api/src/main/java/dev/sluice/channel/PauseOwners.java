@@ -6,7 +6,8 @@ import java.util.Set;
 
 /**
  * The reasons holding a consumer paused. Fetching runs only when none is held, so releasing one
- * reason never undoes another. Thread-safe.
+ * reason never undoes another. Thread-safe: changes take the monitor; whether deliveries must
+ * wait is read on every delivery, so it is also published in a volatile field and read without it.
  */
 final class PauseOwners {
 
@@ -14,12 +15,14 @@ final class PauseOwners {
     enum Transition { NONE, CHANGED, PAUSED, RESUMED }
 
     private final EnumSet<PauseReason> held = EnumSet.noneOf(PauseReason.class);
+    private volatile boolean holdsDeliveries;
 
     synchronized Transition hold(PauseReason reason) {
         boolean wasEmpty = held.isEmpty();
         if (!held.add(reason)) {
             return Transition.NONE;
         }
+        publish();
         return wasEmpty ? Transition.PAUSED : Transition.CHANGED;
     }
 
@@ -27,7 +30,12 @@ final class PauseOwners {
         if (!held.remove(reason)) {
             return Transition.NONE;
         }
+        publish();
         return held.isEmpty() ? Transition.RESUMED : Transition.CHANGED;
+    }
+
+    private void publish() {
+        holdsDeliveries = !held.isEmpty() && !(held.size() == 1 && held.contains(PauseReason.BACKPRESSURE));
     }
 
     synchronized boolean isHeld(PauseReason reason) {
@@ -35,8 +43,8 @@ final class PauseOwners {
     }
 
     /** @return true when a reason other than {@code BACKPRESSURE} is held: deliveries must wait */
-    synchronized boolean holdsDeliveries() {
-        return !held.isEmpty() && !(held.size() == 1 && held.contains(PauseReason.BACKPRESSURE));
+    boolean holdsDeliveries() {
+        return holdsDeliveries;
     }
 
     synchronized Set<PauseReason> snapshot() {

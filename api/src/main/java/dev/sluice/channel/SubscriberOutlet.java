@@ -48,8 +48,8 @@ final class SubscriberOutlet implements Flow.Subscription {
         return cancelled;
     }
 
-    void accept(SettlingDelivery d) {
-        waiting.add(d);
+    void accept(java.util.List<SettlingDelivery> run) {
+        waiting.addAll(run);
         drain();
     }
 

@@ -27,6 +27,7 @@ public final class InMemoryAdapter implements BrokerAdapter {
 
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
+        spec.requireKnownParameters(java.util.Set.of());
         String brokerName = spec.uri().getAuthority();
         if (brokerName == null || brokerName.isBlank()) {
             throw new IllegalArgumentException("uri (" + spec.uri() + ") names no broker; expected mem://<broker>/<destination>");

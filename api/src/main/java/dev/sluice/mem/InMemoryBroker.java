@@ -97,6 +97,7 @@ public final class InMemoryBroker {
         synchronized (faultLock) {
             stalled = true;
         }
+        sessions.forEach(s -> s.events().unreachable("the in-memory broker does not answer (stalled)"));
     }
 
     /** Answers again: held sends are stored and confirmed in order. */
@@ -104,6 +105,7 @@ public final class InMemoryBroker {
         synchronized (faultLock) {
             stalled = false;
         }
+        sessions.forEach(s -> s.events().reachable());
         releaseHeld();
     }
 

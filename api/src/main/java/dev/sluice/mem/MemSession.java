@@ -30,6 +30,7 @@ final class MemSession implements BrokerSession, BrokerSender {
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
             Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
+            Capability.INDEPENDENT_GROUPS,
             Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
             Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
 
@@ -248,11 +249,16 @@ final class MemSession implements BrokerSession, BrokerSender {
                         }
                         continue;
                     }
-                    credit--;
-                    MemDelivery delivery = new MemDelivery(g, e);
+                    // Everything the credit allows that is there now goes over as one run.
+                    List<MemDelivery> run = new ArrayList<>();
+                    while (e != null) {
+                        credit--;
+                        run.add(new MemDelivery(g, e));
+                        e = credit <= 0 ? null : destination.take(g, consumer, now);
+                    }
                     destination.lock.unlock();
                     try {
-                        sink.onDelivery(delivery);
+                        sink.onDeliveries(run);
                     } finally {
                         destination.lock.lock();
                     }

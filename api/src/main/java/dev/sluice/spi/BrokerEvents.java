@@ -12,6 +12,18 @@ public interface BrokerEvents {
     /** The pressure is gone. */
     void brokerUnblocked();
 
+    /**
+     * The broker cannot be reached now: the adapter's last call to it failed for want of a
+     * connection or an answer ({@code cause} says which). The channel's health is DOWN until
+     * {@link #reachable()}. Repeats are harmless.
+     */
+    default void unreachable(String cause) {
+    }
+
+    /** The broker answered again. Harmless when it was never unreachable. */
+    default void reachable() {
+    }
+
     /** The broker dropped a message for its backlog limit (trimmed, refused, expired). */
     void dropped(Message message, DropReason reason);
 

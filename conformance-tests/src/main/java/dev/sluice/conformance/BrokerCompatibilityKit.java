@@ -21,6 +21,7 @@ import dev.sluice.conformance.scenarios.ProducerBlockScenarios;
 import dev.sluice.conformance.scenarios.ProducerDropScenarios;
 import dev.sluice.conformance.scenarios.RateLimitScenarios;
 import dev.sluice.conformance.scenarios.RedeliveryScenarios;
+import dev.sluice.conformance.scenarios.TwoGroupScenarios;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -203,6 +204,14 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("20 poison messages")
     class Poison extends PoisonScenarios {
         Poison() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("21 two groups")
+    class TwoGroups extends TwoGroupScenarios {
+        TwoGroups() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }

@@ -98,6 +98,19 @@ public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe 
         };
     }
 
+    /** A queue keeps its retention: a channel asking for another one is refused, never applied. */
+    @Override
+    public boolean storesDestinationSettings() {
+        return true;
+    }
+
+    /** Retention periods of 610 s and 620 s: MessageRetentionPeriod is the setting that conflicts. */
+    @Override
+    public java.util.List<dev.sluice.BacklogLimit> conflictingLimits() {
+        return java.util.List.of(dev.sluice.BacklogLimit.maxAge(Duration.ofSeconds(610)),
+                dev.sluice.BacklogLimit.maxAge(Duration.ofSeconds(620)));
+    }
+
     @Override
     public Duration shortestMaxAge() {
         return Duration.ofSeconds(60); // SQS MessageRetentionPeriod is at least 60 s

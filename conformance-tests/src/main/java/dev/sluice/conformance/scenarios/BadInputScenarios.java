@@ -53,6 +53,16 @@ public abstract class BadInputScenarios extends ScenarioFamily {
     }
 
     @Test
+    @DisplayName("refuses an unknown URI parameter, naming it, instead of ignoring it")
+    void unknownUriParameter() {
+        String uri = broker.uri(fresh("typo"));
+        String misspelt = uri + (uri.contains("?") ? "&" : "?") + "maxInFlihgt=10";
+        assertThatThrownBy(() -> broker.open(dev.sluice.ChannelSpec.of(misspelt)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'maxInFlihgt'");
+    }
+
+    @Test
     @DisplayName("answers TOO_LARGE for a payload over the broker's limit and sends nothing")
     void payloadTooLarge() throws Exception {
         assumeTrue(broker.maxPayloadBytes().isPresent(), broker.name() + " has no payload limit a test can reach");

@@ -42,6 +42,33 @@ public abstract class ConnectionFaultScenarios extends ScenarioFamily {
         runThrough(Fault.RESTART);
     }
 
+    @Test
+    @DisplayName("health is DOWN with the cause while the broker does not answer, and not DOWN once it answers again")
+    void healthFollowsReachability() throws Exception {
+        assumeFault(Fault.STALL);
+        BackpressureChannel ch = open(spec(fresh("reach")));
+        java.util.List<String> events = new CopyOnWriteArrayList<>();
+        ch.addListener(new dev.sluice.PressureListener() {
+            @Override
+            public void onBrokerUnreachable(String cause) {
+                events.add("unreachable");
+            }
+
+            @Override
+            public void onBrokerReachable() {
+                events.add("reachable");
+            }
+        });
+        await("UP before the fault").until(() -> ch.health().state() == dev.sluice.HealthStatus.State.UP);
+        broker.inject(Fault.STALL);
+        await("DOWN while the broker does not answer").until(() -> ch.health().state() == dev.sluice.HealthStatus.State.DOWN);
+        assertThat(ch.health().detail()).contains("cannot be reached");
+        assertThat(ch.retryAfter()).as("a Retry-After for callers refused meanwhile").isPresent();
+        broker.heal(Fault.STALL);
+        await("not DOWN once it answers again").until(() -> ch.health().state() != dev.sluice.HealthStatus.State.DOWN);
+        await("both transitions told to listeners").until(() -> events.equals(java.util.List.of("unreachable", "reachable")));
+    }
+
     private void runThrough(Fault fault) throws Exception {
         assumeFault(fault);
         int n = scaled(200);

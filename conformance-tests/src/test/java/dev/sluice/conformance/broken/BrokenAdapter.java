@@ -41,7 +41,9 @@ public final class BrokenAdapter implements BrokerAdapter {
         /** Takes one delivery more than granted on every tenth grant: the cap slips across backpressure cycles. */
         OVERFETCHES_ON_REGRANT,
         /** Gives a delivery back as a failed attempt (a nack), so pauses count attempts. */
-        RELEASE_COUNTS_ATTEMPT
+        RELEASE_COUNTS_ATTEMPT,
+        /** Claims independent groups but puts every consumer in one group: the groups compete. */
+        GROUPS_COMPETE
     }
 
     private final Defect defect;
@@ -83,7 +85,7 @@ public final class BrokenAdapter implements BrokerAdapter {
 
         @Override
         public BrokerReceiver receiver(String group, String consumerName) {
-            BrokerReceiver r = inner.receiver(group, consumerName);
+            BrokerReceiver r = inner.receiver(defect == Defect.GROUPS_COMPETE ? "everyone" : group, consumerName);
             return switch (defect) {
                 case IGNORES_IN_FLIGHT_CAP -> new ForwardingReceiver(r) {
                     @Override

@@ -92,6 +92,12 @@ final class BrokenKits {
         }
     }
 
+    static class GroupsCompete extends BrokenKit {
+        GroupsCompete() {
+            super(BrokenAdapter.Defect.GROUPS_COMPETE);
+        }
+    }
+
     /** A channel whose consumers' pause() returns before the pause takes effect (a broker-side pause waited for late). */
     static class PauseReturnsEarly extends BrokerCompatibilityKit {
         private final KitBroker broker = new InMemoryKitBroker() {

@@ -8,6 +8,7 @@ import dev.sluice.conformance.scenarios.BacklogLimitScenarios;
 import dev.sluice.conformance.scenarios.DeliveryScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
 import dev.sluice.conformance.scenarios.PauseChurnScenarios;
+import dev.sluice.conformance.scenarios.TwoGroupScenarios;
 import dev.sluice.conformance.scenarios.PauseOwnershipScenarios;
 import dev.sluice.conformance.scenarios.PauseResumeScenarios;
 import java.util.List;
@@ -38,7 +39,8 @@ class KitCatchesDefectsTest {
                 caught(BrokenKits.OverfetchesOnRegrant.class, "PauseChurn", PauseChurnScenarios.class,
                         "capHoldsOverBackpressureCycles"),
                 caught(BrokenKits.ReleaseCountsAttempt.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"),
-                caught(BrokenKits.PauseReturnsEarly.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"));
+                caught(BrokenKits.PauseReturnsEarly.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"),
+                caught(BrokenKits.GroupsCompete.class, "TwoGroups", TwoGroupScenarios.class, "eachGroupReceivesEveryMessage"));
     }
 
     private static Arguments caught(Class<? extends BrokerCompatibilityKit> kit, String family, Class<?> scenarios, String method) {
