@@ -46,12 +46,12 @@ final class KafkaCodec {
         for (Header h : r.headers()) {
             String value = h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
             if (h.key().equals(PRIORITY)) {
-                Integer p = priority(value);
-                if (p == null) {
+                java.util.OptionalInt p = dev.sluice.spi.PriorityText.parse(value);
+                if (p.isEmpty()) {
                     malformed = PRIORITY + " '" + value + "' is not a priority from 0 to " + Message.MAX_PRIORITY;
                     headers.put(h.key(), value);
                 } else {
-                    priority = p;
+                    priority = p.getAsInt();
                 }
             } else {
                 headers.put(h.key(), value);
@@ -63,12 +63,4 @@ final class KafkaCodec {
         return new Decoded(headers.isEmpty() ? m : m.headers(headers), malformed);
     }
 
-    private static Integer priority(String v) {
-        try {
-            int p = Integer.parseInt(v.trim());
-            return p >= 0 && p <= Message.MAX_PRIORITY ? p : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }

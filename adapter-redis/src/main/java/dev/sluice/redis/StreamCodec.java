@@ -56,12 +56,12 @@ final class StreamCodec {
                 key = text(f.getValue());
             } else if (name.equals("r")) {
                 String v = text(f.getValue());
-                Integer p = priority(v);
-                if (p == null) {
+                java.util.OptionalInt p = dev.sluice.spi.PriorityText.parse(v);
+                if (p.isEmpty()) {
                     malformed = "field r '" + v + "' is not a priority from 0 to " + Message.MAX_PRIORITY;
                     headers.put(name, v);
                 } else {
-                    priority = p;
+                    priority = p.getAsInt();
                 }
             } else if (name.startsWith(HEADER_PREFIX)) {
                 headers.put(name.substring(HEADER_PREFIX.length()), text(f.getValue()));
@@ -77,14 +77,6 @@ final class StreamCodec {
         return new Decoded(headers.isEmpty() ? m : m.headers(headers), malformed);
     }
 
-    private static Integer priority(String v) {
-        try {
-            int p = Integer.parseInt(v.trim());
-            return p >= 0 && p <= Message.MAX_PRIORITY ? p : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

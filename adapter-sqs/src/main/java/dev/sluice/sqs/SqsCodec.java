@@ -125,12 +125,12 @@ final class SqsCodec {
             if (name.equals(KEY)) {
                 out = out.key(v);
             } else if (name.equals(PRIORITY)) {
-                Integer priority = priority(v);
-                if (priority == null) {
+                java.util.OptionalInt priority = dev.sluice.spi.PriorityText.parse(v);
+                if (priority.isEmpty()) {
                     malformed = PRIORITY + " '" + v + "' is not a priority from 0 to " + Message.MAX_PRIORITY;
                     headers.put(name, v);
                 } else {
-                    out = out.priority(priority);
+                    out = out.priority(priority.getAsInt());
                 }
             } else if (name.startsWith(HEADER_PREFIX)) {
                 headers.put(name.substring(HEADER_PREFIX.length()), v);
@@ -148,12 +148,4 @@ final class SqsCodec {
         return v.binaryValue() == null ? "" : Base64.getEncoder().encodeToString(v.binaryValue().asByteArray());
     }
 
-    private static Integer priority(String v) {
-        try {
-            int p = Integer.parseInt(v == null ? "" : v.trim());
-            return p >= 0 && p <= Message.MAX_PRIORITY ? p : null;
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }

@@ -97,7 +97,20 @@ public final class InMemoryBroker {
         synchronized (faultLock) {
             stalled = true;
         }
-        sessions.forEach(s -> s.events().unreachable("the in-memory broker does not answer (stalled)"));
+    }
+
+    /**
+     * Tells every open channel that the broker cannot be reached ({@code true}) or answers again:
+     * what a real broker's adapter finds out when its calls time out. A stall alone is silent.
+     */
+    public void reachable(boolean reachable) {
+        sessions.forEach(s -> {
+            if (reachable) {
+                s.events().reachable();
+            } else {
+                s.events().unreachable("the in-memory broker does not answer");
+            }
+        });
     }
 
     /** Answers again: held sends are stored and confirmed in order. */
@@ -105,7 +118,6 @@ public final class InMemoryBroker {
         synchronized (faultLock) {
             stalled = false;
         }
-        sessions.forEach(s -> s.events().reachable());
         releaseHeld();
     }
 

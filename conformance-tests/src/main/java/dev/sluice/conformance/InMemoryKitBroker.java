@@ -15,6 +15,9 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
 
     private final String brokerName = "kit-" + UUID.randomUUID();
     private final InMemoryBroker broker = InMemoryBroker.named(brokerName);
+    /** How long a stall lasts before channels are told the broker cannot be reached, as a real adapter's timeout would. */
+    static final long STALL_NOTICED_MILLIS = 1_000;
+    private volatile java.util.concurrent.CompletableFuture<Void> stalledTimeout;
 
     @Override
     public String name() {
@@ -60,7 +63,13 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
     public void inject(Fault fault) {
         switch (fault) {
             case BROKER_PRESSURE -> broker.block("memory alarm (InMemoryBroker.block)");
-            case STALL -> broker.stall();
+            case STALL -> {
+                broker.stall();
+                // What a real broker's adapter finds out once its calls time out: a while later.
+                stalledTimeout = java.util.concurrent.CompletableFuture.runAsync(() -> broker.reachable(false),
+                        java.util.concurrent.CompletableFuture.delayedExecutor(STALL_NOTICED_MILLIS,
+                                java.util.concurrent.TimeUnit.MILLISECONDS));
+            }
             case CUT_CONNECTIONS, RESTART -> broker.cutConnections();
         }
     }
@@ -69,7 +78,15 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
     public void heal(Fault fault) {
         switch (fault) {
             case BROKER_PRESSURE -> broker.unblock();
-            case STALL -> broker.unstall();
+            case STALL -> {
+                java.util.concurrent.CompletableFuture<Void> timeout = stalledTimeout;
+                if (timeout != null) {
+                    timeout.cancel(false);
+                    stalledTimeout = null;
+                }
+                broker.unstall();
+                broker.reachable(true);
+            }
             case CUT_CONNECTIONS, RESTART -> { }
         }
     }

@@ -26,7 +26,9 @@ import org.testng.annotations.AfterClass;
  *
  * <pre>{@code
  * public class RedisPublisherTckTest extends PublisherTckKit {
- *     @Override protected KitBroker broker() { return ...; }
+ *     public RedisPublisherTckTest() {
+ *         super(5_000, () -> new RedisKitBroker(BrokerProvisioner.shared(BrokerKind.REDIS)));
+ *     }
  * }
  * }</pre>
  *
@@ -47,20 +49,37 @@ public abstract class PublisherTckKit extends FlowPublisherVerification<Delivery
     private final List<BackpressureChannel> channels = new CopyOnWriteArrayList<>();
     private final List<String> destinations = new CopyOnWriteArrayList<>();
 
+    /** Makes the broker the first time it is needed; it may throw (no broker to be had). */
+    @FunctionalInterface
+    public interface BrokerFactory {
+        KitBroker make() throws Exception;
+    }
+
+    private final BrokerFactory factory;
+    private KitBroker broker;
+
     /**
      * @param defaultTimeoutMillis how long the TCK waits for an expected signal: the broker's
      *     time to start a consumer and deliver (a Kafka group join takes seconds)
+     * @param broker makes the broker the publishers read from; closed after the run when it is
+     *     {@link AutoCloseable}
      */
-    protected PublisherTckKit(long defaultTimeoutMillis) {
+    protected PublisherTckKit(long defaultTimeoutMillis, BrokerFactory broker) {
         super(new TestEnvironment(defaultTimeoutMillis, 500));
-    }
-
-    protected PublisherTckKit() {
-        this(5_000);
+        this.factory = broker;
     }
 
     /** @return the broker the publishers read from */
-    protected abstract KitBroker broker();
+    protected synchronized KitBroker broker() {
+        if (broker == null) {
+            try {
+                broker = factory.make();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot reach the broker under test: " + e.getMessage(), e);
+            }
+        }
+        return broker;
+    }
 
     @Override
     public Flow.Publisher<Delivery> createFlowPublisher(long elements) {
@@ -155,12 +174,19 @@ public abstract class PublisherTckKit extends FlowPublisherVerification<Delivery
     }
 
     @AfterClass(alwaysRun = true)
-    public void closeChannels() throws Exception {
+    public synchronized void closeChannels() throws Exception {
         channels.forEach(BackpressureChannel::close);
-        broker().settle();
-        for (String d : destinations) {
-            broker().deleteDestination(d);
-            broker().deleteGroup(d);
+        if (broker == null) {
+            return;
         }
+        broker.settle();
+        for (String d : destinations) {
+            broker.deleteDestination(d);
+            broker.deleteGroup(d);
+        }
+        if (broker instanceof AutoCloseable c) {
+            c.close();
+        }
+        broker = null;
     }
 }
