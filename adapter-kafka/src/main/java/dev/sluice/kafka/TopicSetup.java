@@ -90,8 +90,7 @@ final class TopicSetup {
     }
 
     static BrokerUnavailableException unavailable(KafkaEndpoint endpoint, Duration timeout, Throwable cause) {
-        return new BrokerUnavailableException("Kafka at " + endpoint.bootstrap() + " did not answer within "
-                + timeout.toMillis() + " ms: " + cause.getMessage(), cause);
+        return BrokerUnavailableException.of("Kafka at " + endpoint.bootstrap(), timeout, cause);
     }
 
     private static Optional<TopicDescription> describe(Admin admin, String topic, Duration timeout)

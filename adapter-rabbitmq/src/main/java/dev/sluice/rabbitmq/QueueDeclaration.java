@@ -50,37 +50,42 @@ record QueueDeclaration(String queue, String deadLetterQueue, Map<String, Object
         return arguments.containsKey("x-dead-letter-routing-key");
     }
 
-    void declare(Connection connection, boolean argumentsRequired) throws IOException {
-        declareOne(connection, deadLetterQueue, Map.of(), false);
+    /**
+     * Declares the dead-letter queue, the dropped queue and the queue on one channel that the
+     * session keeps open: automatic recovery re-declares what was declared on it after a
+     * reconnect (a queue a restart lost comes back), which it cannot do on a channel that was
+     * closed. A queue that exists with other arguments closes the channel it was declared on, so
+     * a fresh one takes its place.
+     *
+     * @return the channel to keep open for the session's life
+     */
+    Channel declare(Connection connection, boolean argumentsRequired) throws IOException {
+        Channel ch = connection.createChannel();
+        ch = declareOne(connection, ch, deadLetterQueue, Map.of(), false);
         if (reportsDrops()) {
-            declareOne(connection, droppedQueue(queue), Map.of(), false);
+            ch = declareOne(connection, ch, droppedQueue(queue), Map.of(), false);
         }
-        declareOne(connection, queue, arguments, argumentsRequired);
+        return declareOne(connection, ch, queue, arguments, argumentsRequired);
     }
 
-    private static void declareOne(Connection connection, String name, Map<String, Object> args, boolean required)
-            throws IOException {
-        Channel ch = connection.createChannel();
+    private static Channel declareOne(Connection connection, Channel ch, String name, Map<String, Object> args,
+                                      boolean required) throws IOException {
         try {
             ch.queueDeclare(name, true, false, false, args);
+            return ch;
         } catch (IOException e) {
             String reason = reasonOf(e);
             if (reason == null || !reason.contains("PRECONDITION_FAILED")) {
+                closeQuietly(ch);
                 throw e;
             }
             if (required) {
                 throw new DestinationConflictException(name, "other arguments (the broker says: " + reason + ")",
                         "arguments " + args);
             }
-            Channel passive = connection.createChannel(); // the failed declare closed the first channel
-            try {
-                passive.queueDeclarePassive(name);
-            } finally {
-                closeQuietly(passive);
-            }
-            return;
-        } finally {
-            closeQuietly(ch);
+            Channel fresh = connection.createChannel(); // the refused declare closed the first channel
+            fresh.queueDeclarePassive(name); // it exists: used as it is
+            return fresh;
         }
     }
 

@@ -51,15 +51,20 @@ public final class RabbitMqAdapter implements BrokerAdapter {
             publishing = factory.newConnection("sluice-publish-" + endpoint.queue());
             consuming = factory.newConnection("sluice-consume-" + endpoint.queue());
             QueueDeclaration declaration = QueueDeclaration.of(spec, endpoint.queue());
-            declaration.declare(consuming, spec.backlog().isPresent());
+            com.rabbitmq.client.Channel topology = declaration.declare(consuming, spec.backlog().isPresent());
             RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, endpoint.queue(), events);
-            return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, declaration, events);
+            return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, declaration, topology, events);
         } catch (IOException | java.util.concurrent.TimeoutException e) {
             closeQuietly(publishing);
             closeQuietly(consuming);
+            if (e instanceof com.rabbitmq.client.AuthenticationFailureException
+                    || e instanceof com.rabbitmq.client.PossibleAuthenticationFailureException) {
+                throw new BrokerUnavailableException("RabbitMQ at " + endpoint.address() + " refused the login of user '"
+                        + factory.getUsername() + "': " + e.getMessage(), e);
+            }
             if (publishing == null || consuming == null) {
-                throw new BrokerUnavailableException("RabbitMQ at " + endpoint.address() + " did not answer within "
-                        + timeout + " ms: " + e, e);
+                throw BrokerUnavailableException.of("RabbitMQ at " + endpoint.address(),
+                        java.time.Duration.ofMillis(timeout), e);
             }
             throw new dev.sluice.SluiceException("cannot prepare queue '" + endpoint.queue() + "' on " + endpoint.address() + ": " + e, e);
         } catch (RuntimeException e) {

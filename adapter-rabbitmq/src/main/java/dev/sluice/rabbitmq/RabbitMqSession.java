@@ -48,10 +48,14 @@ final class RabbitMqSession implements BrokerSession {
     private final dev.sluice.spi.GiveBacks giveBacks = new dev.sluice.spi.GiveBacks();
     private volatile long backlog = -1;
     private Channel backlogChannel;
+    /** The queues were declared on it; open for the session's life so that recovery re-declares them. */
+    private final Channel topology;
     private volatile boolean closed;
 
     RabbitMqSession(ChannelSpec spec, RabbitMqEndpoint endpoint, Connection publishing, Connection consuming,
-                    RabbitMqPublisher publisher, QueueDeclaration declaration, dev.sluice.spi.BrokerEvents events) {
+                    RabbitMqPublisher publisher, QueueDeclaration declaration, Channel topology,
+                    dev.sluice.spi.BrokerEvents events) {
+        this.topology = topology;
         this.spec = spec;
         this.endpoint = endpoint;
         this.publishing = publishing;

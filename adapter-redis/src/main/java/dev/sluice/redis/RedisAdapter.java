@@ -38,8 +38,10 @@ public final class RedisAdapter implements BrokerAdapter {
             j.ping();
         } catch (RuntimeException e) {
             pool.close();
-            throw new BrokerUnavailableException("Redis at " + endpoint.hostAndPort() + " did not answer within "
-                    + spec.connectTimeout().toMillis() + " ms: " + e.getMessage(), e);
+            if (e instanceof redis.clients.jedis.exceptions.JedisAccessControlException) {
+                throw new BrokerUnavailableException("Redis at " + endpoint.hostAndPort() + " refused the login: " + e.getMessage(), e);
+            }
+            throw BrokerUnavailableException.of("Redis at " + endpoint.hostAndPort(), spec.connectTimeout(), e);
         }
         return new RedisSession(spec, endpoint, pool, events);
     }

@@ -52,6 +52,9 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         }
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis());
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
+                // No protocol negotiation: Jedis warns on every connection when it tries, and streams
+                // need nothing of RESP3.
+                .autoNegotiateProtocol(false)
                 .connectionTimeoutMillis(connectMillis)
                 .socketTimeoutMillis((int) Math.max(2_000, Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis())))
                 .database(db)

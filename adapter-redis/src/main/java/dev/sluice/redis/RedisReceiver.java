@@ -168,11 +168,16 @@ final class RedisReceiver implements BrokerReceiver {
                 }
             }
             try {
+                boolean reconnected = false;
                 if (connection == null) {
                     connection = new Jedis(endpoint.hostAndPort(), endpoint.blockingConfig());
                     clientId = connection.clientId();
+                    reconnected = true;
                 }
                 List<Held> fetched = new ArrayList<>(redeliver(due));
+                if (reconnected && fetched.size() < n) {
+                    fetched.addAll(ownOrphans(n - fetched.size()));
+                }
                 if (fetched.size() < n) {
                     fetched.addAll(claimAbandoned(n - fetched.size()));
                 }
@@ -233,6 +238,38 @@ final class RedisReceiver implements BrokerReceiver {
                     XClaimParams.xClaimParams().retryCount(attempt), h.id);
             if (!claimed.isEmpty()) {
                 out.add(new Held(h.id, h.message, h.malformed, attempt));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * This member's own pending entries that it does not hold: delivered by a read whose reply
+     * the lost connection never brought. Re-read at once on reconnect instead of waiting for
+     * {@code claimIdleMs}; their attempt is the delivery count as it stands (none reached a handler).
+     */
+    private List<Held> ownOrphans(int max) {
+        List<Held> out = new ArrayList<>();
+        var pending = connection.xpending(endpoint.stream(), group, redis.clients.jedis.params.XPendingParams.xPendingParams(
+                StreamEntryID.MINIMUM_ID, StreamEntryID.MAXIMUM_ID, Math.max(max, 1) + policy.maxInFlight()).consumer(consumer));
+        for (var p : pending) {
+            if (out.size() >= max) {
+                break;
+            }
+            StreamEntryID id = p.getID();
+            synchronized (this) {
+                if (inFlight.containsKey(id) || retries.containsKey(id)) {
+                    continue;
+                }
+            }
+            if (session.ackPending(group, id)) {
+                continue;
+            }
+            StreamCodec.Decoded m = readEntry(id);
+            if (m != null) {
+                int attempt = (int) Math.max(1, p.getDeliveredTimes());
+                connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams().retryCount(attempt), id);
+                out.add(new Held(id, m, attempt));
             }
         }
         return out;

@@ -104,21 +104,45 @@ final class RedisSession implements BrokerSession {
         }
     }
 
+    /** An ack the server did not take (the connection was lost): sent again once it answers. */
+    private record LostAck(String group, StreamEntryID id) {
+    }
+
+    private final java.util.Set<LostAck> lostAcks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     void ack(String group, StreamEntryID id) {
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
             try (Jedis j = pool.getResource()) {
-                if (endpoint.deleteAcked() && groups <= 1) {
-                    Pipeline p = j.pipelined(); // XACK and XDEL in one round trip
-                    p.xack(endpoint.stream(), group, id);
-                    p.xdel(endpoint.stream(), id);
-                    p.sync();
-                } else {
-                    j.xack(endpoint.stream(), group, id);
-                }
+                xack(j, group, id);
                 return;
             } catch (RuntimeException e) {
-                // The entry stays pending and is claimed again if this fails twice: at-least-once.
+                // tried again below, or by the refresher once the server answers
             }
+        }
+        // Not lost: the handler finished, so a redelivery would only be a late duplicate.
+        lostAcks.add(new LostAck(group, id));
+    }
+
+    private void xack(Jedis j, String group, StreamEntryID id) {
+        if (endpoint.deleteAcked() && groups <= 1) {
+            Pipeline p = j.pipelined(); // XACK and XDEL in one round trip
+            p.xack(endpoint.stream(), group, id);
+            p.xdel(endpoint.stream(), id);
+            p.sync();
+        } else {
+            j.xack(endpoint.stream(), group, id);
+        }
+    }
+
+    /** @return true while an ack of this entry waits to be sent again: the member handled it */
+    boolean ackPending(String group, StreamEntryID id) {
+        return lostAcks.contains(new LostAck(group, id));
+    }
+
+    private void resendLostAcks(Jedis j) {
+        for (LostAck a : lostAcks) {
+            xack(j, a.group(), a.id());
+            lostAcks.remove(a);
         }
     }
 
@@ -135,6 +159,7 @@ final class RedisSession implements BrokerSession {
     /** Also tells the channel whether the server answers: its health is DOWN while it does not. */
     private void refresh() {
         try (Jedis j = pool.getResource()) {
+            resendLostAcks(j);
             trimByAge(j);
             backlog = readBacklog(j);
             events.reachable();

@@ -92,25 +92,11 @@ public final class SqsAdapter implements BrokerAdapter {
             return new SqsSession(spec, effective, sqs, url, dlqName, maxBytes, events);
         } catch (SdkClientException e) {
             sqs.close();
-            throw new BrokerUnavailableException("SQS at " + endpoint.endpoint() + " " + SqsAdapter.why(e, timeout), e);
+            throw BrokerUnavailableException.of("SQS at " + endpoint.endpoint(), timeout, e);
         } catch (RuntimeException e) {
             sqs.close();
             throw e;
         }
-    }
-
-    /** Says what happened: no answer within the timeout, or the connection refused, or the SDK's own words. */
-    static String why(SdkClientException e, Duration timeout) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException) {
-                return "refused the connection: " + t.getMessage();
-            }
-            if (t instanceof java.net.SocketTimeoutException
-                    || t instanceof software.amazon.awssdk.core.exception.ApiCallTimeoutException) {
-                return "did not answer within " + timeout.toMillis() + " ms";
-            }
-        }
-        return "could not be reached: " + e.getMessage();
     }
 
     /** A setting the channel asks for that an existing queue has otherwise: a conflict, never a change. */

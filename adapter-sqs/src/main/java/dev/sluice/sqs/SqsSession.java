@@ -1,5 +1,6 @@
 package dev.sluice.sqs;
 
+import dev.sluice.BrokerUnavailableException;
 import dev.sluice.Capability;
 import dev.sluice.ChannelSpec;
 import dev.sluice.ConsumerPolicy;
@@ -85,7 +86,7 @@ final class SqsSession implements BrokerSession {
             depth = Long.parseLong(n);
             events.reachable();
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
-            events.unreachable("SQS at " + endpoint.endpoint() + " " + SqsAdapter.why(e, spec.connectTimeout()));
+            events.unreachable(BrokerUnavailableException.of("SQS at " + endpoint.endpoint(), spec.connectTimeout(), e).getMessage());
         } catch (SdkException | NumberFormatException e) {
             events.reachable(); // it answered, with an error: keep the last figure
         }

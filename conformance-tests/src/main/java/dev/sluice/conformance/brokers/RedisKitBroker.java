@@ -31,7 +31,8 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
     }
 
     private Jedis direct() {
-        return new Jedis(new HostAndPort(broker.host(), broker.port()));
+        return new Jedis(new HostAndPort(broker.host(), broker.port()),
+                redis.clients.jedis.DefaultJedisClientConfig.builder().autoNegotiateProtocol(false).build());
     }
 
     @Override
