@@ -63,8 +63,35 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
         Optional<String> group = spec.queryParameter("group").filter(g -> !g.isBlank());
         Duration revokeGrace = Duration.ofMillis(spec.queryParameter("revokeGraceMs")
                 .map(v -> parse("revokeGraceMs", v, 0, 600_000)).orElse(5_000L));
+        spec.nativeSettings().keySet().forEach(KafkaEndpoint::requireKnownSetting);
         return new KafkaEndpoint(bootstrap.toString(), topic, partitions, replication, group, revokeGrace,
                 spec.nativeSettings(), spec);
+    }
+
+    /** A native setting Kafka's clients would only warn about and ignore is refused by name instead. */
+    private static void requireKnownSetting(String name) {
+        java.util.Set<String> known;
+        String bare;
+        if (name.startsWith("producer.")) {
+            known = org.apache.kafka.clients.producer.ProducerConfig.configNames();
+            bare = name.substring("producer.".length());
+        } else if (name.startsWith("consumer.")) {
+            known = org.apache.kafka.clients.consumer.ConsumerConfig.configNames();
+            bare = name.substring("consumer.".length());
+        } else if (name.startsWith("admin.")) {
+            known = AdminClientConfig.configNames();
+            bare = name.substring("admin.".length());
+        } else {
+            java.util.Set<String> all = new java.util.HashSet<>(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+            all.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+            all.addAll(AdminClientConfig.configNames());
+            known = all;
+            bare = name;
+        }
+        if (!known.contains(bare)) {
+            throw new IllegalArgumentException("native setting '" + name + "' is not a Kafka client setting"
+                    + (name.equals(bare) ? "" : " of that client") + "; see the producer, consumer and admin configs");
+        }
     }
 
     private static long parse(String name, String value, long min, long max) {

@@ -44,7 +44,7 @@ public final class RabbitMqAdapter implements BrokerAdapter {
         factory.setNetworkRecoveryInterval(500);
         factory.setRequestedHeartbeat(10);
         factory.setChannelRpcTimeout(Math.max(timeout, 5_000)); // a stalled broker must not hold an RPC for minutes
-        spec.nativeSettings().forEach((k, v) -> factory.getClientProperties().put(k, v));
+        spec.nativeSettings().forEach((k, v) -> apply(factory, k, v));
         Connection publishing = null;
         Connection consuming = null;
         try {
@@ -71,6 +71,39 @@ public final class RabbitMqAdapter implements BrokerAdapter {
             closeQuietly(publishing);
             closeQuietly(consuming);
             throw e;
+        }
+    }
+
+    /**
+     * A native setting onto amqp-client's {@code ConnectionFactory}: {@code requestedHeartbeat},
+     * {@code channelRpcTimeout}, {@code networkRecoveryInterval}, {@code requestedChannelMax},
+     * {@code requestedFrameMax} (numbers), and {@code clientProperty.<name>} (shown by the broker
+     * for the connection). Anything else is refused by name.
+     */
+    private static void apply(ConnectionFactory factory, String name, String value) {
+        if (name.startsWith("clientProperty.") && name.length() > "clientProperty.".length()) {
+            factory.getClientProperties().put(name.substring("clientProperty.".length()), value);
+            return;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 && java.util.Set.of("requestedHeartbeat", "channelRpcTimeout", "networkRecoveryInterval",
+                "requestedChannelMax", "requestedFrameMax").contains(name)) {
+            throw new IllegalArgumentException("native setting " + name + " (" + value + ") must be a whole number, 0 or more");
+        }
+        switch (name) {
+            case "requestedHeartbeat" -> factory.setRequestedHeartbeat(n);
+            case "channelRpcTimeout" -> factory.setChannelRpcTimeout(n);
+            case "networkRecoveryInterval" -> factory.setNetworkRecoveryInterval(n);
+            case "requestedChannelMax" -> factory.setRequestedChannelMax(n);
+            case "requestedFrameMax" -> factory.setRequestedFrameMax(n);
+            default -> throw new IllegalArgumentException("native setting '" + name + "' is not known to amqp://; known:"
+                    + " channelRpcTimeout, clientProperty.<name>, networkRecoveryInterval, requestedChannelMax,"
+                    + " requestedFrameMax, requestedHeartbeat");
         }
     }
 

@@ -32,6 +32,10 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
 
     static RedisEndpoint of(ChannelSpec spec) {
         spec.requireKnownParameters(java.util.Set.of("claimIdleMs", "db", "deleteAcked", "payloadField"));
+        if (!spec.nativeSettings().isEmpty()) {
+            throw new IllegalArgumentException("native settings " + spec.nativeSettings().keySet() + " are not known to redis://:"
+                    + " it takes none; its settings are URI parameters");
+        }
         var uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected redis://host:6379/stream");

@@ -27,6 +27,10 @@ record SqsEndpoint(URI endpoint, Region region, String queue, int visibilityTime
 
     static SqsEndpoint of(ChannelSpec spec) {
         spec.requireKnownParameters(java.util.Set.of("region", "visibilityTimeout", "secure"));
+        if (!spec.nativeSettings().isEmpty()) {
+            throw new IllegalArgumentException("native settings " + spec.nativeSettings().keySet() + " are not known to sqs://:"
+                    + " it takes none; its settings are URI parameters");
+        }
         URI uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected sqs://host:port/queue?region=...");

@@ -28,6 +28,10 @@ public final class InMemoryAdapter implements BrokerAdapter {
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
         spec.requireKnownParameters(java.util.Set.of());
+        if (!spec.nativeSettings().isEmpty()) {
+            throw new IllegalArgumentException("native settings " + spec.nativeSettings().keySet() + " are not known to mem://:"
+                    + " it takes none");
+        }
         String brokerName = spec.uri().getAuthority();
         if (brokerName == null || brokerName.isBlank()) {
             throw new IllegalArgumentException("uri (" + spec.uri() + ") names no broker; expected mem://<broker>/<destination>");

@@ -63,6 +63,14 @@ public abstract class BadInputScenarios extends ScenarioFamily {
     }
 
     @Test
+    @DisplayName("refuses a native setting the broker's client does not know, naming it, instead of ignoring it")
+    void unknownNativeSetting() {
+        assertThatThrownBy(() -> broker.open(spec(fresh("native")).nativeSetting("no.such.setting", "1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no.such.setting");
+    }
+
+    @Test
     @DisplayName("answers TOO_LARGE for a payload over the broker's limit and sends nothing")
     void payloadTooLarge() throws Exception {
         assumeTrue(broker.maxPayloadBytes().isPresent(), broker.name() + " has no payload limit a test can reach");
