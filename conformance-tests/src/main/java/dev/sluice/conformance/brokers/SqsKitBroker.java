@@ -98,10 +98,14 @@ public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe 
         };
     }
 
-    /** A queue keeps its retention: a channel asking for another one is refused, never applied. */
+    /**
+     * A queue keeps its retention: a channel asking for another one is refused, never applied.
+     * ElasticMQ neither keeps nor reports {@code MessageRetentionPeriod} (its visibility timeout
+     * conflicts are checked by the adapter's own tests).
+     */
     @Override
     public boolean storesDestinationSettings() {
-        return true;
+        return !broker.source().contains("ElasticMQ");
     }
 
     /** Retention periods of 610 s and 620 s: MessageRetentionPeriod is the setting that conflicts. */

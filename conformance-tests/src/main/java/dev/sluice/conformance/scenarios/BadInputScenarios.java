@@ -102,7 +102,7 @@ public abstract class BadInputScenarios extends ScenarioFamily {
     @DisplayName("refuses to open a destination that exists with other settings, showing both")
     void mismatchedDestinationSettings() throws Exception {
         assumeTrue(broker.storesDestinationSettings(),
-                broker.name() + " keeps no settings on a destination, so there is nothing to conflict with");
+                broker.name() + " keeps no backlog setting on a destination that a second open could conflict with");
         String destination = fresh("mismatch");
         List<BacklogLimit> limits = broker.conflictingLimits();
         open(spec(destination).backlog(limits.get(0)));
