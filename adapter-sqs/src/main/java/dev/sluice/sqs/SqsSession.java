@@ -82,9 +82,14 @@ final class SqsSession implements BrokerSession {
             String n = sqs.getQueueAttributes(r -> r.queueUrl(queueUrl).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)
                             .overrideConfiguration(c -> c.apiCallTimeout(spec.connectTimeout())))
                     .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
+            events.reachable();
+            if (sentTotal.get() != sentBefore) {
+                // A send was confirmed while SQS counted: it may be in the figure or not, and the
+                // estimate would count it twice. Keep the last figure; the next quiet read updates it.
+                return;
+            }
             sentWhenDepthRead = sentBefore;
             depth = Long.parseLong(n);
-            events.reachable();
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
             events.unreachable(BrokerUnavailableException.of("SQS at " + endpoint.endpoint(), spec.connectTimeout(), e).getMessage());
         } catch (SdkException | NumberFormatException e) {
