@@ -1,7 +1,5 @@
 package dev.sluice.flow;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -9,7 +7,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -71,33 +68,15 @@ public final class BoundedBuffer<E> {
     private final ArrayDeque<Waiter<E>> waiters = new ArrayDeque<>();
 
     private PressureLevel level = PressureLevel.NORMAL;
-    private volatile boolean closed;
-    /**
-     * The store's size as of the last change, published (release) under the lock so that
-     * {@link #poll()} on an empty buffer and a refused {@link #offer(Object)} on a full one can
-     * answer without taking the lock: a spinning consumer or producer then does not contend with
-     * the thread that can make progress.
-     */
-    @SuppressWarnings("unused") // read and written through SIZE
-    private int publishedSize;
-    /** Offers refused by the lock-free path: each counts once as offered and once as rejected. */
-    private final LongAdder fastRejected = new LongAdder();
+    private boolean closed;
+    /** Consumers waiting in {@code take} or a timed {@code poll}: an offer signals only when there are some. */
+    private int waitingTakers;
     private boolean handOutSuspended;
     private long offered;
     private long taken;
     private long dropped;
     private long rejected;
     private long weight;
-
-    private static final VarHandle SIZE;
-
-    static {
-        try {
-            SIZE = MethodHandles.lookup().findVarHandle(BoundedBuffer.class, "publishedSize", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private BoundedBuffer(Builder<E> b) {
         this.capacity = b.capacity;
@@ -155,12 +134,6 @@ public final class BoundedBuffer<E> {
      */
     public Offer<E> offer(E e) {
         Objects.requireNonNull(e, "element");
-        if ((overflow == OverflowStrategy.BLOCK || overflow == OverflowStrategy.FAIL)
-                && (int) SIZE.getAcquire(this) >= capacity && !closed) {
-            // Full and nothing would be dropped: refused, as under the lock, without taking it.
-            fastRejected.increment();
-            return Offer.of(Offer.Status.REJECTED);
-        }
         try {
             return offer(e, 0L, false);
         } catch (InterruptedException impossible) {
@@ -216,7 +189,7 @@ public final class BoundedBuffer<E> {
                 store.add(e);
                 weight += w;
                 afterAdd();
-                return Offer.of(Offer.Status.ACCEPTED);
+                return Offer.accepted();
             }
             if (w > maxWeight) {
                 rejected++; // it could never fit, whatever is dropped
@@ -348,9 +321,6 @@ public final class BoundedBuffer<E> {
 
     /** @return the next element, or null when empty or hand-out is suspended; never waits */
     public E poll() {
-        if ((int) SIZE.getAcquire(this) == 0) {
-            return null; // empty as of the last change: no need to take the lock
-        }
         lock.lock();
         try {
             return handOutSuspended ? null : takeOne();
@@ -374,7 +344,12 @@ public final class BoundedBuffer<E> {
                 if (closed || left <= 0) {
                     return null;
                 }
-                left = ticker.awaitNanos(notEmpty, left);
+                waitingTakers++;
+                try {
+                    left = ticker.awaitNanos(notEmpty, left);
+                } finally {
+                    waitingTakers--;
+                }
             }
             return e;
         } finally {
@@ -397,7 +372,12 @@ public final class BoundedBuffer<E> {
                 if (closed) {
                     return null;
                 }
-                notEmpty.await();
+                waitingTakers++;
+                try {
+                    notEmpty.await();
+                } finally {
+                    waitingTakers--;
+                }
             }
             return e;
         } finally {
@@ -485,6 +465,9 @@ public final class BoundedBuffer<E> {
             weight += w.weight;
             w.done = true;
             w.space.signal();
+            if (waitingTakers > 0) {
+                notEmpty.signal();
+            }
         }
     }
 
@@ -499,7 +482,9 @@ public final class BoundedBuffer<E> {
 
     /** Lock held. */
     private void afterAdd() {
-        notEmpty.signal();
+        if (waitingTakers > 0) {
+            notEmpty.signal();
+        }
         updateLevel();
     }
 
@@ -509,7 +494,6 @@ public final class BoundedBuffer<E> {
      * low watermark.
      */
     private void updateLevel() {
-        SIZE.setRelease(this, store.size());
         int size = fill();
         PressureLevel next;
         if (size >= capacity || (level == PressureLevel.HARD && size > softLimit)) {
@@ -665,8 +649,7 @@ public final class BoundedBuffer<E> {
     public Counters counters() {
         lock.lock();
         try {
-            long fast = fastRejected.sum(); // read once: it counts in offered and in rejected alike
-            return new Counters(offered + fast, taken, dropped, rejected + fast, store.size());
+            return new Counters(offered, taken, dropped, rejected, store.size());
         } finally {
             lock.unlock();
         }

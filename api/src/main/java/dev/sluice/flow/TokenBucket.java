@@ -129,12 +129,21 @@ public final class TokenBucket implements RateLimiter {
             if (now == RETIRED) {
                 continue;
             }
-            long after = Math.max(tat, now) + need;
-            if (after - now > capacityUnits) {
-                return false; // refused: read, never written
-            }
-            if (TAT.compareAndSet(e, tat, after)) {
-                return true;
+            // On a lost race, retry with the value that won and the same reading of the clock: an
+            // earlier reading only ever makes the answer stricter, and it spares a clock read.
+            while (true) {
+                long after = Math.max(tat, now) + need;
+                if (after - now > capacityUnits) {
+                    return false; // refused: read, never written
+                }
+                long witness = (long) TAT.compareAndExchange(e, tat, after);
+                if (witness == tat) {
+                    return true;
+                }
+                if (witness == RETIRED) {
+                    break;
+                }
+                tat = witness;
             }
         }
     }
@@ -154,12 +163,19 @@ public final class TokenBucket implements RateLimiter {
             if (now == RETIRED) {
                 continue;
             }
-            long after = Math.max(tat, now) + need;
-            if (after - now > capacityUnits) {
-                return ceilDiv(after - now - capacityUnits, unitsPerNano);
-            }
-            if (TAT.compareAndSet(e, tat, after)) {
-                return 0;
+            while (true) {
+                long after = Math.max(tat, now) + need;
+                if (after - now > capacityUnits) {
+                    return ceilDiv(after - now - capacityUnits, unitsPerNano);
+                }
+                long witness = (long) TAT.compareAndExchange(e, tat, after);
+                if (witness == tat) {
+                    return 0;
+                }
+                if (witness == RETIRED) {
+                    break;
+                }
+                tat = witness;
             }
         }
     }
