@@ -38,9 +38,19 @@ public record PressureState(PressureLevel level, int buffered, int bufferCapacit
      * @param dropped   dropped by the policy (newest, displaced, random, by priority, shed, unsent at close), each reported
      * @param rejected  refused before the buffer: rate limited, timed out, too large, refused by {@code fail}
      * @param buffered  waiting in the buffer
+     * @param bufferedBytes the {@linkplain ProducerPolicy#footprint(Message) footprints} of the buffered
+     *                  messages when the buffer has a {@linkplain ProducerPolicy#maxBytes(long) byte bound},
+     *                  else 0 (read just after the other counters, not in the same instant)
      */
     public record ProducerCounters(long offered, long confirmed, long failed, long inFlight, long dropped,
-                                   long rejected, long buffered) {
+                                   long rejected, long buffered, long bufferedBytes) {
+
+        /** Counters without a byte count (a buffer bounded by count only). */
+        public ProducerCounters(long offered, long confirmed, long failed, long inFlight, long dropped,
+                                long rejected, long buffered) {
+            this(offered, confirmed, failed, inFlight, dropped, rejected, buffered, 0);
+        }
+
         /** @return true when every offered message is accounted for exactly once */
         public boolean reconciles() {
             return offered == confirmed + failed + inFlight + dropped + rejected + buffered;

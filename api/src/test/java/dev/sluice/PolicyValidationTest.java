@@ -24,6 +24,8 @@ class PolicyValidationTest {
                 bad("lowWatermark (-1) must not be negative", () -> ProducerPolicy.buffer(10).lowWatermark(-1)),
                 bad("softLimit (4) must exceed lowWatermark (5)", () -> ProducerPolicy.buffer(10).lowWatermark(5).softLimit(4)),
                 bad("maxInFlight (0) must be at least 1", () -> ProducerPolicy.buffer(10).maxInFlight(0)),
+                bad("maxBytes (0) must be at least 1", () -> ProducerPolicy.buffer(10).maxBytes(0)),
+                bad("maxBytes (-1) must be at least 1", () -> ProducerPolicy.buffer(10).maxBytes(-1)),
                 bad("bypassRateLimitAtOrAbove (256) must be between 0 and 255", () -> ProducerPolicy.buffer(10).bypassRateLimitAtOrAbove(256)),
                 bad("shedBelowPriority (-1) must be between 0 and 255", () -> ProducerPolicy.buffer(10).shedBelowPriority(-1)),
                 bad("maxWait (PT0S) must be positive", () -> Overflow.block(Duration.ZERO)),

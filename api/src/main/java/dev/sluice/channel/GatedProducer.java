@@ -33,8 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class GatedProducer implements MessageProducer {
 
-    /** A message in the buffer, with the stage of the {@code sendAsync} call that offered it. */
-    private record Envelope(Message message, CompletableFuture<SendResult> confirmation) {
+    /**
+     * A message in the buffer, with the stage of the {@code sendAsync} call that offered it and,
+     * under a byte bound, its footprint (computed once, so the buffer's weigher is a field read).
+     */
+    private record Envelope(Message message, CompletableFuture<SendResult> confirmation, long bytes) {
         void complete(SendResult result) {
             if (confirmation != null) {
                 confirmation.complete(result);
@@ -50,6 +53,8 @@ final class GatedProducer implements MessageProducer {
     private final RateLimiter rateLimiter;
     private final Semaphore sendPermits;
     private final Thread sendThread;
+    /** The buffer's byte bound; 0 when it is bounded by count only. */
+    private final long maxBytes;
 
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
@@ -81,6 +86,10 @@ final class GatedProducer implements MessageProducer {
                 .onLevelChange((from, to) -> listeners.fire(l -> l.onLevelChanged(from, to)));
         if (strategy == OverflowStrategy.DROP_LOWEST_PRIORITY) {
             b.prioritizedBy(e -> e.message().priority());
+        }
+        this.maxBytes = policy.maxBytes().orElse(0);
+        if (maxBytes > 0) {
+            b.maxWeight(maxBytes, Envelope::bytes);
         }
         this.buffer = b.build();
         this.rateLimiter = policy.rateLimit().map(r -> r.newLimiter(ticker)).orElse(null);
@@ -122,7 +131,15 @@ final class GatedProducer implements MessageProducer {
             tooLarge.incrementAndGet();
             return SendResult.TOO_LARGE;
         }
-        Envelope envelope = new Envelope(message, confirmation);
+        long bytes = 0;
+        if (maxBytes > 0) {
+            bytes = ProducerPolicy.footprint(message);
+            if (bytes > maxBytes) {
+                tooLarge.incrementAndGet(); // could never fit the byte bound, whatever is dropped
+                return SendResult.TOO_LARGE;
+            }
+        }
+        Envelope envelope = new Envelope(message, confirmation, bytes);
         Offer<Envelope> offer;
         try {
             offer = policy.overflow().isBlocking()
@@ -308,6 +325,7 @@ final class GatedProducer implements MessageProducer {
                 inFlight.get(),
                 g.dropped() + g.shed() + unsentAtClose.get(),
                 g.rejected() + g.rateLimited() + tl,
-                g.size());
+                g.size(),
+                maxBytes > 0 ? buffer.weight() : 0);
     }
 }

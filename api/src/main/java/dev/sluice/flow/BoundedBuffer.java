@@ -11,6 +11,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 import java.util.random.RandomGenerator;
 
 /**
@@ -21,7 +22,10 @@ import java.util.random.RandomGenerator;
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li><b>Bounded:</b> {@link #size()} never exceeds {@link #capacity()}.
+ *   <li><b>Bounded:</b> {@link #size()} never exceeds {@link #capacity()}; with a
+ *       {@linkplain Builder#maxWeight(long, ToLongFunction) weight bound}, {@link #weight()} never
+ *       exceeds {@link #maxWeight()} either, and an offer that would pass either bound meets the
+ *       overflow strategy (a dropping strategy drops as many elements as it takes to make room).
  *   <li><b>Order:</b> FIFO, or highest priority first and FIFO within a priority for a priority
  *       buffer.
  *   <li><b>Blocking</b> ({@link OverflowStrategy#BLOCK}): {@link #offer(Object, Duration)} and
@@ -53,6 +57,9 @@ public final class BoundedBuffer<E> {
     private final LevelListener levelListener;
     private final Ticker ticker;
     private final RandomGenerator random;
+    /** Null when only the count is bounded. */
+    private final ToLongFunction<? super E> weigher;
+    private final long maxWeight;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
@@ -62,11 +69,14 @@ public final class BoundedBuffer<E> {
 
     private PressureLevel level = PressureLevel.NORMAL;
     private boolean closed;
+    /** Consumers waiting in {@code take} or a timed {@code poll}: an offer signals only when there are some. */
+    private int waitingTakers;
     private boolean handOutSuspended;
     private long offered;
     private long taken;
     private long dropped;
     private long rejected;
+    private long weight;
 
     private BoundedBuffer(Builder<E> b) {
         this.capacity = b.capacity;
@@ -78,6 +88,8 @@ public final class BoundedBuffer<E> {
         this.levelListener = b.levelListener;
         this.ticker = b.ticker;
         this.random = b.random;
+        this.weigher = b.weigher;
+        this.maxWeight = b.maxWeight;
         this.store = priority != null
                 ? new PriorityStore<>(priority)
                 : new RingStore<>(capacity, overflow == OverflowStrategy.DROP_RANDOM);
@@ -161,8 +173,10 @@ public final class BoundedBuffer<E> {
     }
 
     private Offer<E> offer(E e, long nanos, boolean forever) throws InterruptedException {
+        long w = weigher == null ? 0 : weigh(e);
         E victim = null;
         DropReason reason = null;
+        List<E> moreVictims = null;
         Offer<E> result;
         lock.lock();
         try {
@@ -171,10 +185,15 @@ public final class BoundedBuffer<E> {
                 rejected++;
                 return Offer.of(Offer.Status.CLOSED);
             }
-            if (store.size() < capacity && waiters.isEmpty()) {
+            if (store.size() < capacity && weight + w <= maxWeight && waiters.isEmpty()) {
                 store.add(e);
+                weight += w;
                 afterAdd();
-                return Offer.of(Offer.Status.ACCEPTED);
+                return Offer.accepted();
+            }
+            if (w > maxWeight) {
+                rejected++; // it could never fit, whatever is dropped
+                return Offer.of(Offer.Status.REJECTED);
             }
             switch (overflow) {
                 case BLOCK:
@@ -182,7 +201,7 @@ public final class BoundedBuffer<E> {
                         rejected++;
                         return Offer.of(Offer.Status.REJECTED);
                     }
-                    return awaitSpace(e, nanos, forever);
+                    return awaitSpace(e, w, nanos, forever);
                 case FAIL:
                     rejected++;
                     return Offer.of(Offer.Status.REJECTED);
@@ -207,10 +226,34 @@ public final class BoundedBuffer<E> {
                     throw new AssertionError(overflow);
             }
             dropped++;
-            if (victim == e) {
+            if (victim != e) {
+                weight -= weightOf(victim);
+                // By weight one victim may not make room: drop more the same way, or the offered one.
+                while (weight + w > maxWeight) {
+                    E more = overflow == OverflowStrategy.DROP_OLDEST ? store.removeOldest()
+                            : overflow == OverflowStrategy.DROP_RANDOM ? store.removeRandom(random)
+                            : overflow == OverflowStrategy.DROP_LOWEST_PRIORITY ? store.removeLowerThan(priority.applyAsInt(e))
+                            : null;
+                    if (more == null) {
+                        more = e;
+                    } else {
+                        weight -= weightOf(more);
+                    }
+                    dropped++;
+                    if (moreVictims == null) {
+                        moreVictims = new ArrayList<>();
+                    }
+                    moreVictims.add(more);
+                    if (more == e) {
+                        break;
+                    }
+                }
+            }
+            if (victim == e || (moreVictims != null && moreVictims.get(moreVictims.size() - 1) == e)) {
                 result = Offer.of(Offer.Status.DROPPED);
             } else {
                 store.add(e);
+                weight += w;
                 result = Offer.displaced(victim);
             }
             updateLevel();
@@ -218,12 +261,30 @@ public final class BoundedBuffer<E> {
             lock.unlock();
         }
         reportDrop(victim, reason);
+        if (moreVictims != null) {
+            for (E more : moreVictims) {
+                reportDrop(more, reason);
+            }
+        }
         return result;
     }
 
+    private long weigh(E e) {
+        long w = weigher.applyAsLong(e);
+        if (w < 0) {
+            throw new IllegalArgumentException("weight (" + w + ") of " + e + " must not be negative");
+        }
+        return w;
+    }
+
+    /** Lock held. The weight an element was counted with when it came in. */
+    private long weightOf(E e) {
+        return weigher == null ? 0 : weigher.applyAsLong(e);
+    }
+
     /** Called with the lock held, when full (or others wait) and the strategy is BLOCK. */
-    private Offer<E> awaitSpace(E e, long nanos, boolean forever) throws InterruptedException {
-        Waiter<E> w = new Waiter<>(e, lock.newCondition());
+    private Offer<E> awaitSpace(E e, long weight, long nanos, boolean forever) throws InterruptedException {
+        Waiter<E> w = new Waiter<>(e, weight, lock.newCondition());
         waiters.addLast(w);
         updateLevel();
         long left = nanos;
@@ -233,7 +294,7 @@ public final class BoundedBuffer<E> {
                     w.space.await();
                 } else {
                     if (left <= 0) {
-                        waiters.remove(w);
+                        leave(w);
                         rejected++;
                         return Offer.of(Offer.Status.TIMED_OUT);
                     }
@@ -246,7 +307,7 @@ public final class BoundedBuffer<E> {
                 Thread.currentThread().interrupt();
                 return Offer.of(Offer.Status.ACCEPTED);
             }
-            waiters.remove(w);
+            leave(w);
             rejected++;
             throw ie;
         }
@@ -283,7 +344,12 @@ public final class BoundedBuffer<E> {
                 if (closed || left <= 0) {
                     return null;
                 }
-                left = ticker.awaitNanos(notEmpty, left);
+                waitingTakers++;
+                try {
+                    left = ticker.awaitNanos(notEmpty, left);
+                } finally {
+                    waitingTakers--;
+                }
             }
             return e;
         } finally {
@@ -306,7 +372,12 @@ public final class BoundedBuffer<E> {
                 if (closed) {
                     return null;
                 }
-                notEmpty.await();
+                waitingTakers++;
+                try {
+                    notEmpty.await();
+                } finally {
+                    waitingTakers--;
+                }
             }
             return e;
         } finally {
@@ -377,20 +448,43 @@ public final class BoundedBuffer<E> {
             return null;
         }
         taken++;
-        Waiter<E> w = waiters.pollFirst();
-        if (w != null) {
-            // Hand the freed slot straight to the longest-waiting producer.
-            store.add(w.element);
-            w.done = true;
-            w.space.signal();
+        if (weigher != null) {
+            weight -= weigher.applyAsLong(e);
         }
+        admitWaiters();
         updateLevel();
         return e;
     }
 
+    /** Lock held. Hands the free room straight to the longest-waiting producers, in order. */
+    private void admitWaiters() {
+        Waiter<E> w;
+        while ((w = waiters.peekFirst()) != null && store.size() < capacity && weight + w.weight <= maxWeight) {
+            waiters.pollFirst();
+            store.add(w.element);
+            weight += w.weight;
+            w.done = true;
+            w.space.signal();
+            if (waitingTakers > 0) {
+                notEmpty.signal();
+            }
+        }
+    }
+
+    /** Lock held. A waiter gave up: by weight, the ones behind it may fit where it did not. */
+    private void leave(Waiter<E> w) {
+        waiters.remove(w);
+        if (weigher != null) {
+            admitWaiters();
+            updateLevel();
+        }
+    }
+
     /** Lock held. */
     private void afterAdd() {
-        notEmpty.signal();
+        if (waitingTakers > 0) {
+            notEmpty.signal();
+        }
         updateLevel();
     }
 
@@ -400,7 +494,7 @@ public final class BoundedBuffer<E> {
      * low watermark.
      */
     private void updateLevel() {
-        int size = store.size();
+        int size = fill();
         PressureLevel next;
         if (size >= capacity || (level == PressureLevel.HARD && size > softLimit)) {
             next = PressureLevel.HARD;
@@ -414,6 +508,19 @@ public final class BoundedBuffer<E> {
             level = next;
             levelListener.onLevelChanged(from, next);
         }
+    }
+
+    /**
+     * Lock held. The size the level reads: the count, or with a weight bound the fuller of the
+     * count and the weight scaled to the capacity (half full in bytes reads as half the capacity).
+     */
+    private int fill() {
+        int size = store.size();
+        if (weigher == null || weight == 0) {
+            return size;
+        }
+        int byWeight = (int) Math.ceil((double) weight / maxWeight * capacity);
+        return Math.max(size, Math.min(capacity, byWeight));
     }
 
     private void reportDrop(E victim, DropReason reason) {
@@ -460,6 +567,7 @@ public final class BoundedBuffer<E> {
                 taken++;
                 rest.add(e);
             });
+            weight = 0;
             updateLevel();
         } finally {
             lock.unlock();
@@ -488,6 +596,21 @@ public final class BoundedBuffer<E> {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** @return the summed weight of the buffered elements; 0 without a weight bound */
+    public long weight() {
+        lock.lock();
+        try {
+            return weight;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the weight bound; {@link Long#MAX_VALUE} when only the count is bounded */
+    public long maxWeight() {
+        return maxWeight;
     }
 
     public int softLimit() {
@@ -559,11 +682,13 @@ public final class BoundedBuffer<E> {
 
     private static final class Waiter<E> {
         final E element;
+        final long weight;
         final Condition space;
         boolean done;
 
-        Waiter(E element, Condition space) {
+        Waiter(E element, long weight, Condition space) {
             this.element = element;
+            this.weight = weight;
             this.space = space;
         }
     }
@@ -584,6 +709,8 @@ public final class BoundedBuffer<E> {
         private LevelListener levelListener = (from, to) -> { };
         private Ticker ticker = Ticker.system();
         private RandomGenerator random = new SplittableRandom();
+        private ToLongFunction<? super E> weigher;
+        private long maxWeight = Long.MAX_VALUE;
 
         private Builder(int capacity) {
             if (capacity < 1) {
@@ -646,6 +773,24 @@ public final class BoundedBuffer<E> {
         /** The source of randomness for {@code DROP_RANDOM}; seed it for reproducible tests. */
         public Builder<E> random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Bounds the buffer by weight as well as by count (for example bytes): an offer that would
+         * take the summed weight above {@code maxWeight} meets the overflow strategy just as one
+         * that would pass the capacity. An element heavier than {@code maxWeight} on its own is
+         * {@code REJECTED}. The weigher is called once when an element is offered and once when it
+         * leaves, under the lock: it must be cheap and give the same answer both times.
+         *
+         * @param maxWeight at least 1
+         */
+        public Builder<E> maxWeight(long maxWeight, ToLongFunction<? super E> weigher) {
+            if (maxWeight < 1) {
+                throw new IllegalArgumentException("maxWeight (" + maxWeight + ") must be at least 1");
+            }
+            this.weigher = Objects.requireNonNull(weigher, "weigher");
+            this.maxWeight = maxWeight;
             return this;
         }
 

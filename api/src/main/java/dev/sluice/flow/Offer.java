@@ -63,6 +63,12 @@ public final class Offer<E> {
         }
     }
 
+    /** The shared {@code ACCEPTED} outcome, without the switch of {@link #of(Status)}: the hot path. */
+    @SuppressWarnings("unchecked")
+    static <E> Offer<E> accepted() {
+        return (Offer<E>) ACCEPTED;
+    }
+
     static <E> Offer<E> displaced(E victim) {
         return new Offer<>(Status.DISPLACED, Objects.requireNonNull(victim, "victim"), 0);
     }

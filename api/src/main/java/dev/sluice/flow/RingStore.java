@@ -10,6 +10,8 @@ import java.util.random.RandomGenerator;
  */
 final class RingStore<E> implements ElementStore<E> {
 
+    /** Only a ring with random removal has tombstones to skip. */
+    private final boolean tombstones;
     private Object[] slots;
     private int head;      // index of the first occupied slot
     private int occupied;  // slots from head, live elements and tombstones
@@ -17,6 +19,7 @@ final class RingStore<E> implements ElementStore<E> {
 
     RingStore(int capacity, boolean randomRemoval) {
         this.slots = new Object[randomRemoval ? Math.multiplyExact(capacity, 2) : capacity];
+        this.tombstones = randomRemoval;
     }
 
     @Override
@@ -93,7 +96,7 @@ final class RingStore<E> implements ElementStore<E> {
     }
 
     private void skipTombstones() {
-        while (occupied > 0 && slots[head] == null) {
+        while (tombstones && occupied > 0 && slots[head] == null) {
             head = index(1);
             occupied--;
         }

@@ -42,7 +42,9 @@ public final class RateAccuracy {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         double observed = admitted / elapsed;
+        double errorPercent = (observed - rate) * 100.0 / rate;
         System.out.printf("%-15s configured %6d/s  observed %10.2f/s  error %+6.3f %%%n",
-                name, rate, observed, (observed - rate) * 100.0 / rate);
+                name, rate, observed, errorPercent);
+        ResultsFile.record("RateAccuracy", name + ", " + rate + "/s, " + seconds + " s", "error (%)", errorPercent, "within ±1 %");
     }
 }
