@@ -48,6 +48,7 @@ final class SqsSession implements BrokerSession {
     private final GiveBacks giveBacks = new GiveBacks();
     private final AtomicLong sentTotal = new AtomicLong();
     private volatile long depth = -1;
+    private int ambiguousReads; // the refresh thread's own
     private volatile long sentWhenDepthRead;
     private volatile boolean closed;
 
@@ -83,11 +84,13 @@ final class SqsSession implements BrokerSession {
                             .overrideConfiguration(c -> c.apiCallTimeout(spec.connectTimeout())))
                     .attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES);
             events.reachable();
-            if (sentTotal.get() != sentBefore) {
+            if (sentTotal.get() != sentBefore && ++ambiguousReads < 4) {
                 // A send was confirmed while SQS counted: it may be in the figure or not, and the
-                // estimate would count it twice. Keep the last figure; the next quiet read updates it.
+                // estimate would count it twice. Keep the last figure for a quieter read, but not
+                // for long: under a steady stream the figure must still follow the consumers.
                 return;
             }
+            ambiguousReads = 0;
             sentWhenDepthRead = sentBefore;
             depth = Long.parseLong(n);
         } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
