@@ -138,6 +138,8 @@ public final class AdapterOverhead {
             consume.add(b.consume() / a.consume());
         }
         System.out.printf("%-9s %d messages: sluice/native produce %s, consume %s%n", name, n, summary(produce), summary(consume));
+        ResultsFile.record("AdapterOverhead", name, "produce sluice/native (median of " + pairs + " pairs)", median(produce), ">= 0.97");
+        ResultsFile.record("AdapterOverhead", name, "consume sluice/native (median of " + pairs + " pairs)", median(consume), ">= 0.97");
     }
 
     private static Run runOnce(ProxiedKitBroker kit, Side side, int n) throws Exception {
@@ -147,6 +149,12 @@ public final class AdapterOverhead {
         } finally {
             kit.deleteDestination(destination);
         }
+    }
+
+    static double median(List<Double> ratios) {
+        List<Double> sorted = new ArrayList<>(ratios);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     static String summary(List<Double> ratios) {

@@ -72,9 +72,86 @@ public final class PauseReaction {
                                 + " resume to next delivery: median %.1f ms, max %.1f ms (%d cycles)%n",
                         kind.id(), Collections.max(afterWatermark), Collections.max(afterPause),
                         resumeMillis.get(resumeMillis.size() / 2), resumeMillis.get(resumeMillis.size() - 1), cycles);
+                String destination = "sluice-churn-" + UUID.randomUUID().toString().substring(0, 8);
+                long[] churn;
+                try {
+                    churn = churn(broker, kit, destination);
+                } finally {
+                    kit.deleteDestination(destination);
+                }
+                System.out.printf(Locale.ROOT, "%-9s %d backpressure cycles at a cap of %d: max in flight %d, max unacked on the broker %s%n",
+                        kind.id(), churn[0], CHURN_CAP, churn[1], churn[2] < 0 ? "(not readable)" : Long.toString(churn[2]));
+                ResultsFile.record("PauseReaction", kind.id(), "deliveries past the cap (max of " + cycles + " cycles)",
+                        Collections.max(afterWatermark), "0");
+                ResultsFile.record("PauseReaction", kind.id(), "handler starts after pause() returned (max of " + cycles + " cycles)",
+                        Collections.max(afterPause), "0");
+                ResultsFile.record("PauseReaction", kind.id(), "resume to next delivery, median ms",
+                        resumeMillis.get(resumeMillis.size() / 2), "");
+                ResultsFile.record("PauseReaction", kind.id(), "backpressure cycles", churn[0], ">= 100");
+                ResultsFile.record("PauseReaction", kind.id(), "max in flight over the cycles (cap " + CHURN_CAP + ")", churn[1],
+                        "<= " + CHURN_CAP);
+                if (churn[2] >= 0) {
+                    ResultsFile.record("PauseReaction", kind.id(), "max unacked on the broker over the cycles (cap " + CHURN_CAP + ")",
+                            churn[2], "<= " + CHURN_CAP);
+                }
             }
         }
         System.exit(0);
+    }
+
+    static final int CHURN_CAP = 20;
+
+    /**
+     * Backpressure cycles: handlers wait for the consumer to fill to the cap (bounded), so every
+     * refill takes the backpressure once more; the broker's own unacked count is sampled meanwhile.
+     *
+     * @return {cycles, max in flight at the consumer, max unacked on the broker or -1 when unreadable}
+     */
+    private static long[] churn(ProvisionedBroker broker, ProxiedKitBroker kit, String destination) throws Exception {
+        int n = 12 * CHURN_CAP * 5; // a cycle settles half the cap: about 120 cycles
+        try (BackpressureChannel ch = Sluice.open(ChannelSpec.of(AdapterOverhead.destinationUri(broker, destination))
+                .consumer(ConsumerPolicy.pull(CHURN_CAP).maxInFlight(CHURN_CAP).pauseAt(1.0).resumeAt(0.5)
+                        .pollTimeout(Duration.ofMillis(200))))) {
+            for (int i = 0; i < n; i++) {
+                ch.producer().send(Message.of("m" + i));
+            }
+            ch.producer().flush(Duration.ofMinutes(1));
+            AtomicInteger cycles = new AtomicInteger();
+            java.util.concurrent.atomic.LongAccumulator maxInFlight = new java.util.concurrent.atomic.LongAccumulator(Math::max, 0);
+            java.util.concurrent.atomic.LongAccumulator maxUnacked = new java.util.concurrent.atomic.LongAccumulator(Math::max, -1);
+            MessageConsumer consumer = ch.consumer("g");
+            ch.addListener(new dev.sluice.PressureListener() {
+                @Override
+                public void onPaused(String group, dev.sluice.PauseReason reason) {
+                    if (reason == dev.sluice.PauseReason.BACKPRESSURE) {
+                        cycles.incrementAndGet();
+                    }
+                }
+            });
+            consumer.start(d -> {
+                maxInFlight.accumulate(consumer.inFlight());
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                while (!consumer.pausedReasons().contains(dev.sluice.PauseReason.BACKPRESSURE)
+                        && ch.pressure().consumer().received() < n && System.nanoTime() < until) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                }
+            });
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread sampler = new Thread(() -> {
+                while (!done.get()) {
+                    kit.probe().unacked(destination, "g").ifPresent(maxUnacked::accumulate);
+                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                }
+            });
+            sampler.start();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (ch.pressure().consumer().acked() < n && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+            }
+            done.set(true);
+            sampler.join();
+            return new long[] {cycles.get(), maxInFlight.get(), maxUnacked.get()};
+        }
     }
 
     private static ChannelSpec spec(ProvisionedBroker broker, String destination) {
