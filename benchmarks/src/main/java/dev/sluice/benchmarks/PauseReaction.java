@@ -80,7 +80,8 @@ public final class PauseReaction {
                     kit.deleteDestination(destination);
                 }
                 System.out.printf(Locale.ROOT, "%-9s %d backpressure cycles at a cap of %d: max in flight %d, max unacked on the broker %s%n",
-                        kind.id(), churn[0], CHURN_CAP, churn[1], churn[2] < 0 ? "(not readable)" : Long.toString(churn[2]));
+                        kind.id(), churn[0], CHURN_CAP, churn[1],
+                        churn[2] < 0 ? "(not readable)" : churn[2] + " (" + churn[3] + " samples)");
                 ResultsFile.record("PauseReaction", kind.id(), "deliveries past the cap (max of " + cycles + " cycles)",
                         Collections.max(afterWatermark), "0");
                 ResultsFile.record("PauseReaction", kind.id(), "handler starts after pause() returned (max of " + cycles + " cycles)",
@@ -105,7 +106,7 @@ public final class PauseReaction {
      * Backpressure cycles: handlers wait for the consumer to fill to the cap (bounded), so every
      * refill takes the backpressure once more; the broker's own unacked count is sampled meanwhile.
      *
-     * @return {cycles, max in flight at the consumer, max unacked on the broker or -1 when unreadable}
+     * @return {cycles, max in flight at the consumer, max unacked on the broker or -1 when unreadable, samples}
      */
     private static long[] churn(ProvisionedBroker broker, ProxiedKitBroker kit, String destination) throws Exception {
         int n = 12 * CHURN_CAP * 5; // a cycle settles half the cap: about 120 cycles
@@ -130,6 +131,7 @@ public final class PauseReaction {
             });
             consumer.start(d -> {
                 maxInFlight.accumulate(consumer.inFlight());
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // a handler's work: the run lasts long enough to sample
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
                 while (!consumer.pausedReasons().contains(dev.sluice.PauseReason.BACKPRESSURE)
                         && ch.pressure().consumer().received() < n && System.nanoTime() < until) {
@@ -137,9 +139,13 @@ public final class PauseReaction {
                 }
             });
             java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicInteger samples = new AtomicInteger();
             Thread sampler = new Thread(() -> {
                 while (!done.get()) {
-                    kit.probe().unacked(destination, "g").ifPresent(maxUnacked::accumulate);
+                    kit.probe().unacked(destination, "g").ifPresent(u -> {
+                        maxUnacked.accumulate(u);
+                        samples.incrementAndGet();
+                    });
                     java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
                 }
             });
@@ -150,7 +156,7 @@ public final class PauseReaction {
             }
             done.set(true);
             sampler.join();
-            return new long[] {cycles.get(), maxInFlight.get(), maxUnacked.get()};
+            return new long[] {cycles.get(), maxInFlight.get(), maxUnacked.get(), samples.get()};
         }
     }
 
