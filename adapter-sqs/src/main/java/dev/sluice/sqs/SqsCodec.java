@@ -36,27 +36,26 @@ final class SqsCodec {
     private SqsCodec() {
     }
 
-    static String body(Message m) {
+    /** A message as SQS takes it: the body and the attributes. */
+    record Encoded(String body, Map<String, MessageAttributeValue> attributes) {
+    }
+
+    /** Encodes a message; its payload is checked for SQS text once. */
+    static Encoded encode(Message m) {
         byte[] p = m.payload();
-        if (p.length == 0) {
-            return " ";
-        }
-        String text = sqsText(p);
-        return text != null ? text : Base64.getEncoder().encodeToString(p);
-    }
-
-    /** @return the size of the body a payload of {@code bytes} bytes may take at most (Base64) */
-    static int encodedSize(int bytes) {
-        return 4 * ((bytes + 2) / 3);
-    }
-
-    static Map<String, MessageAttributeValue> attributes(Message m) {
         Map<String, MessageAttributeValue> a = new LinkedHashMap<>();
-        byte[] p = m.payload();
+        String body;
         if (p.length == 0) {
+            body = " ";
             a.put(ENCODING, text("empty"));
-        } else if (sqsText(p) == null) {
-            a.put(ENCODING, text("base64"));
+        } else {
+            String text = sqsText(p);
+            if (text != null) {
+                body = text;
+            } else {
+                body = Base64.getEncoder().encodeToString(p);
+                a.put(ENCODING, text("base64"));
+            }
         }
         if (m.key() != null) {
             a.put(KEY, text(m.key()));
@@ -65,7 +64,7 @@ final class SqsCodec {
             a.put(PRIORITY, text(Integer.toString(m.priority())));
         }
         m.headers().forEach((k, v) -> a.put(HEADER_PREFIX + k, text(v)));
-        return a;
+        return new Encoded(body, a);
     }
 
     private static MessageAttributeValue text(String v) {

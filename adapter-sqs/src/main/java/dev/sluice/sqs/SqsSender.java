@@ -65,10 +65,11 @@ final class SqsSender extends BatchingSender {
                 p.result().complete(SendResult.REJECTED);
                 continue;
             }
+            SqsCodec.Encoded encoded = SqsCodec.encode(p.message());
             SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder()
                     .id(Integer.toString(sent.size()))
-                    .messageBody(SqsCodec.body(p.message()))
-                    .messageAttributes(SqsCodec.attributes(p.message()));
+                    .messageBody(encoded.body())
+                    .messageAttributes(encoded.attributes());
             if (fifo) {
                 e.messageGroupId(p.message().key() == null ? "sluice" : p.message().key())
                         .messageDeduplicationId(UUID.randomUUID().toString());

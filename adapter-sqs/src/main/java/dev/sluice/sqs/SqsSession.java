@@ -119,8 +119,9 @@ final class SqsSession implements BrokerSession {
                 .header("x-original-destination", endpoint.queue())
                 .header("x-attempts", Integer.toString(attempts));
         String url = deadLetterUrl();
+        SqsCodec.Encoded encoded = SqsCodec.encode(dead);
         sqs.sendMessage(r -> {
-            r.queueUrl(url).messageBody(SqsCodec.body(dead)).messageAttributes(SqsCodec.attributes(dead));
+            r.queueUrl(url).messageBody(encoded.body()).messageAttributes(encoded.attributes());
             if (deadLetterName.endsWith(".fifo")) {
                 r.messageGroupId("sluice").messageDeduplicationId(java.util.UUID.randomUUID().toString());
             }

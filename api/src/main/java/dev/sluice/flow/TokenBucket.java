@@ -121,6 +121,26 @@ public final class TokenBucket implements RateLimiter {
 
     @Override
     public boolean tryAcquire(int permits) {
+        return take(permits) == 0;
+    }
+
+    @Override
+    public boolean tryAcquire() {
+        return tryAcquire(1);
+    }
+
+    @Override
+    public long tryAcquireOrDelay(int permits) {
+        long excess = take(permits);
+        return excess == 0 ? 0 : ceilDiv(excess, unitsPerNano);
+    }
+
+    /**
+     * Takes the permits when the bucket holds them.
+     *
+     * @return 0 when taken; otherwise how many units the bucket lacks (positive), nothing written
+     */
+    private long take(int permits) {
         long need = unitsFor(permits);
         while (true) {
             Epoch e = epoch;
@@ -134,39 +154,7 @@ public final class TokenBucket implements RateLimiter {
             while (true) {
                 long after = Math.max(tat, now) + need;
                 if (after - now > capacityUnits) {
-                    return false; // refused: read, never written
-                }
-                long witness = (long) TAT.compareAndExchange(e, tat, after);
-                if (witness == tat) {
-                    return true;
-                }
-                if (witness == RETIRED) {
-                    break;
-                }
-                tat = witness;
-            }
-        }
-    }
-
-    @Override
-    public boolean tryAcquire() {
-        return tryAcquire(1);
-    }
-
-    @Override
-    public long tryAcquireOrDelay(int permits) {
-        long need = unitsFor(permits);
-        while (true) {
-            Epoch e = epoch;
-            long tat = e.tat;
-            long now = nowUnits(e, tat);
-            if (now == RETIRED) {
-                continue;
-            }
-            while (true) {
-                long after = Math.max(tat, now) + need;
-                if (after - now > capacityUnits) {
-                    return ceilDiv(after - now - capacityUnits, unitsPerNano);
+                    return after - now - capacityUnits; // refused: read, never written
                 }
                 long witness = (long) TAT.compareAndExchange(e, tat, after);
                 if (witness == tat) {
