@@ -18,9 +18,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One consumer of the queue on a channel of its own, with manual acks and a channel-wide
@@ -54,6 +59,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
     private final GiveBacks giveBacks;
     private final ScheduledExecutorService control;
+    private volatile Thread controlThread;
+    /** How long {@link #pause()} waits for the broker to confirm the cancel. */
+    static final long PAUSE_SETTLE_MILLIS = 2_000;
     private volatile Channel channel;
     private DeliverySink sink;
     private String consumerTag;
@@ -79,6 +87,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-rabbitmq-control-" + consumerTag);
             t.setDaemon(true);
+            controlThread = t;
             return t;
         });
     }
@@ -129,10 +138,15 @@ final class RabbitMqReceiver implements BrokerReceiver {
     }
 
     /**
-     * Pause and resume only set the wanted state; {@link #reconcile()} brings the broker to it on
-     * this receiver's own control thread, because {@code basic.cancel} and {@code basic.consume}
-     * are RPCs that a stalled or recovering broker may not answer, and the channel's threads must
-     * never wait for them. What waits here goes back at once.
+     * Pause and resume set the wanted state; {@link #reconcile()} brings the broker to it on this
+     * receiver's own control thread, because {@code basic.cancel} and {@code basic.consume} are
+     * RPCs that a stalled or recovering broker may not answer. What waits here goes back at once.
+     *
+     * <p>Pause then waits up to {@value #PAUSE_SETTLE_MILLIS} ms for the cancel, so that when it
+     * returns on a broker that answers, the queue has no consumer of this receiver: what is
+     * published next stays ready (and counts against {@code x-max-length}, which counts ready
+     * messages only). A broker that does not answer in time gets the cancel later; the channel
+     * hands nothing to the handler meanwhile either way.
      */
     @Override
     public void pause() {
@@ -143,7 +157,21 @@ final class RabbitMqReceiver implements BrokerReceiver {
             waiting.clear();
         }
         back.forEach(Delivery::release);
-        control.execute(this::reconcile);
+        Future<?> cancelled;
+        try {
+            cancelled = control.submit(this::reconcile);
+        } catch (RejectedExecutionException closing) {
+            return;
+        }
+        if (Thread.currentThread() != controlThread) {
+            try {
+                cancelled.get(PAUSE_SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                // a broker slow to answer: the reconcile retries on its own
+            }
+        }
     }
 
     @Override
