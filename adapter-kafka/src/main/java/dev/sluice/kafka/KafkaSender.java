@@ -5,7 +5,8 @@ import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerSender;
-import java.util.concurrent.CompletableFuture;
+import dev.sluice.spi.RunOutcome;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,29 +57,38 @@ final class KafkaSender implements BrokerSender {
         return maxPayloadBytes;
     }
 
+    /**
+     * Hands each message of the run to the producer (which batches per partition by itself);
+     * the run's stage completes with the last callback.
+     */
     @Override
-    public CompletionStage<SendResult> send(Message message) {
-        if (rejectAbove > 0 && session.estimatedBacklog() + unconfirmed.get() >= rejectAbove) {
-            events.dropped(message, DropReason.BACKLOG_REJECTED);
-            return CompletableFuture.completedFuture(SendResult.REJECTED);
-        }
-        CompletableFuture<SendResult> result = new CompletableFuture<>();
-        Integer partition = message.key() == null
-                ? Math.floorMod(roundRobin.getAndIncrement(), session.partitionCount()) : null;
-        unconfirmed.incrementAndGet();
-        try {
-            producer.send(KafkaCodec.encode(topic, partition, message), (metadata, error) -> {
-                if (error == null) {
-                    session.confirmed(metadata.partition(), metadata.offset());
-                }
+    public CompletionStage<List<SendResult>> send(List<Message> run) {
+        RunOutcome results = new RunOutcome(run.size());
+        for (int i = 0; i < run.size(); i++) {
+            Message message = run.get(i);
+            if (rejectAbove > 0 && session.estimatedBacklog() + unconfirmed.get() >= rejectAbove) {
+                events.dropped(message, DropReason.BACKLOG_REJECTED);
+                results.complete(i, SendResult.REJECTED);
+                continue;
+            }
+            int index = i;
+            Integer partition = message.key() == null
+                    ? Math.floorMod(roundRobin.getAndIncrement(), session.partitionCount()) : null;
+            unconfirmed.incrementAndGet();
+            try {
+                producer.send(KafkaCodec.encode(topic, partition, message), (metadata, error) -> {
+                    if (error == null) {
+                        session.confirmed(metadata.partition(), metadata.offset());
+                    }
+                    unconfirmed.decrementAndGet();
+                    results.complete(index, outcome(error));
+                });
+            } catch (KafkaException e) {
                 unconfirmed.decrementAndGet();
-                result.complete(outcome(error));
-            });
-        } catch (KafkaException e) {
-            unconfirmed.decrementAndGet();
-            result.complete(outcome(e));
+                results.complete(i, outcome(e));
+            }
         }
-        return result;
+        return results.stage();
     }
 
     private SendResult outcome(Exception error) {

@@ -9,8 +9,10 @@ import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerSender;
+import dev.sluice.spi.RunOutcome;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -20,7 +22,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * Publishes with publisher confirms on a connection used for nothing else, so that a connection
  * the broker blocks (memory or disk alarm) never stalls a consumer. Each send completes when the
- * broker confirms it; a nack (a full queue with {@code x-overflow=reject-publish}) is
+ * broker confirms it (a run, when its last message is confirmed); a nack (a full queue with {@code x-overflow=reject-publish}) is
  * {@code REJECTED}. The window of unconfirmed messages is the channel's in-flight cap. When the
  * connection goes away, every unconfirmed send fails, and the channel's retry sends it again
  * after recovery.
@@ -32,7 +34,11 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
     /** RabbitMQ 3.10's default {@code max_message_size} is 128 MiB. */
     static final int MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
 
-    private record Outstanding(Message message, CompletableFuture<SendResult> result) {
+    /** A published message waiting for its confirm, and where its result goes: the index in a run. */
+    private record Outstanding(Message message, RunOutcome run, int index) {
+        void complete(SendResult result) {
+            run.complete(index, result);
+        }
     }
 
     private final Channel channel;
@@ -54,9 +60,16 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
                 events::brokerUnblocked);
     }
 
+    /** Publishes the run to the queue; its stage completes with the last confirm (or nack) of the run. */
     @Override
-    public CompletionStage<SendResult> send(Message message) {
-        return publish(message, 0);
+    public CompletionStage<List<SendResult>> send(List<Message> run) {
+        RunOutcome results = new RunOutcome(run.size());
+        synchronized (publishLock) {
+            for (int i = 0; i < run.size(); i++) {
+                publish(queue, run.get(i), 0, results, i);
+            }
+        }
+        return results.stage();
     }
 
     /**
@@ -64,16 +77,23 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
      * message given back for redelivery.
      */
     CompletableFuture<SendResult> publish(Message message, int attempt) {
-        return publish(queue, message, attempt);
+        return publishOne(queue, message, attempt);
     }
 
     /** Publishes to another queue (the dead-letter queue), confirmed like every send. */
     CompletableFuture<SendResult> publishTo(String target, Message message) {
-        return publish(target, message, 0);
+        return publishOne(target, message, 0);
     }
 
-    private CompletableFuture<SendResult> publish(String target, Message message, int attempt) {
-        CompletableFuture<SendResult> result = new CompletableFuture<>();
+    private CompletableFuture<SendResult> publishOne(String target, Message message, int attempt) {
+        RunOutcome result = new RunOutcome(1);
+        synchronized (publishLock) {
+            publish(target, message, attempt, result, 0);
+        }
+        return result.stage().thenApply(results -> results.get(0));
+    }
+
+    private void publish(String target, Message message, int attempt, RunOutcome results, int index) {
         Map<String, Object> headers = new HashMap<>(message.headers());
         if (message.key() != null) {
             headers.put(KEY_HEADER, message.key());
@@ -81,31 +101,28 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
         if (attempt > 0) {
             headers.put(ATTEMPT_HEADER, attempt);
         }
-        synchronized (publishLock) {
-            long seq = channel.getNextPublishSeqNo();
-            // A message id of its own, so that a consumer can tell a give-back's redelivery apart
-            // from a failed attempt (GiveBacks): unique per publishing connection and message.
-            AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
-                    .headers(headers).priority(message.priority()).messageId(idPrefix + nextId++).build();
-            unconfirmed.put(seq, new Outstanding(message, result));
-            try {
-                channel.basicPublish("", target, false, props, message.payload());
-            } catch (IOException | RuntimeException e) {
-                unconfirmed.remove(seq);
-                result.complete(SendResult.failed(e));
-            }
+        long seq = channel.getNextPublishSeqNo();
+        // A message id of its own, so that a consumer can tell a give-back's redelivery apart
+        // from a failed attempt (GiveBacks): unique per publishing connection and message.
+        AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
+                .headers(headers).priority(message.priority()).messageId(idPrefix + nextId++).build();
+        unconfirmed.put(seq, new Outstanding(message, results, index));
+        try {
+            channel.basicPublish("", target, false, props, message.payload());
+        } catch (IOException | RuntimeException e) {
+            unconfirmed.remove(seq);
+            results.complete(index, SendResult.failed(e));
         }
-        return result;
     }
 
     private void settle(long tag, boolean multiple, boolean ack) {
         Map<Long, Outstanding> done = multiple ? unconfirmed.headMap(tag, true) : subMap(tag);
         for (Outstanding o : done.values()) {
             if (ack) {
-                o.result().complete(SendResult.ACCEPTED);
+                o.complete(SendResult.ACCEPTED);
             } else {
                 events.dropped(o.message(), DropReason.BACKLOG_REJECTED);
-                o.result().complete(SendResult.REJECTED);
+                o.complete(SendResult.REJECTED);
             }
         }
         done.clear();
@@ -119,7 +136,7 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
         for (Long seq : unconfirmed.keySet()) {
             Outstanding o = unconfirmed.remove(seq);
             if (o != null) {
-                o.result().complete(SendResult.failed(cause));
+                o.complete(SendResult.failed(cause));
             }
         }
     }

@@ -4,9 +4,10 @@ import dev.sluice.BacklogLimit;
 import dev.sluice.Message;
 import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
-import dev.sluice.spi.BatchingSender;
 import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.SerialSender;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.Jedis;
@@ -17,16 +18,16 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
 
 /**
- * Sends with pipelined {@code XADD} on a connection of its own: one thread takes what the channel
- * hands it (never more than the producer's in-flight cap) and writes it in pipelines of up to
- * {@value #PIPELINE} commands, so the replies outstanding stay bounded. A backlog limit turns each
+ * Sends with pipelined {@code XADD} on a connection of its own: the runs the channel hands over
+ * (never more than the producer's in-flight cap) are written by the sender's one writer thread in
+ * pipelines of up to {@value #PIPELINE} commands, so the replies outstanding stay bounded. A backlog limit turns each
  * add into one Lua script that checks {@code XLEN} and trims atomically and says how many entries
  * it trimmed, so that every broker-side drop is reported.
  *
  * <p>{@code OOM command not allowed} (maxmemory reached) is the broker-pressure signal: the channel
  * is told the broker is blocked until an add succeeds again.
  */
-final class RedisSender extends BatchingSender {
+final class RedisSender extends SerialSender {
 
     static final int PIPELINE = 64;
 
@@ -70,30 +71,30 @@ final class RedisSender extends BatchingSender {
         return maxPayloadBytes;
     }
 
+    /** Writes the messages as one pipeline and reads every reply; a lost connection fails them all. */
     @Override
-    protected void write(List<Pending> batch) {
-        List<Response<?>> replies = new ArrayList<>(batch.size());
+    protected List<SendResult> write(List<Message> messages) {
+        List<Response<?>> replies = new ArrayList<>(messages.size());
         try {
             if (connection == null) {
                 connection = new Jedis(endpoint.hostAndPort(), endpoint.config());
             }
             Pipeline p = connection.pipelined();
-            for (Pending pending : batch) {
+            for (Message message : messages) {
                 replies.add(limit == null || (limit.maxLength().isEmpty())
-                        ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(pending.message(), endpoint.payloadField()))
-                        : p.eval(ADD_SCRIPT, List.of(stream), scriptArgs(pending.message())));
+                        ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(message, endpoint.payloadField()))
+                        : p.eval(ADD_SCRIPT, List.of(stream), scriptArgs(message)));
             }
             p.sync();
         } catch (JedisConnectionException e) {
             dropConnection();
-            for (Pending pending : batch) {
-                pending.result().complete(SendResult.failed(e));
-            }
-            return;
+            return Collections.nCopies(messages.size(), SendResult.failed(e));
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result().complete(outcome(batch.get(i).message(), replies.get(i)));
+        List<SendResult> results = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            results.add(outcome(messages.get(i), replies.get(i)));
         }
+        return results;
     }
 
     private List<byte[]> scriptArgs(Message m) {

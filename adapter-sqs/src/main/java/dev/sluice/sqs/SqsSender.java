@@ -3,9 +3,10 @@ package dev.sluice.sqs;
 import dev.sluice.Message;
 import dev.sluice.SendResult;
 import dev.sluice.flow.DropReason;
-import dev.sluice.spi.BatchingSender;
 import dev.sluice.spi.BrokerEvents;
+import dev.sluice.spi.SerialSender;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongSupplier;
@@ -17,13 +18,14 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /**
- * Sends with {@code SendMessageBatch}, up to ten messages a request, one request at a time, so
- * the requests in flight stay bounded (and the messages by the channel's send window). Throttling
+ * Sends with {@code SendMessageBatch}, up to ten messages a request, one request at a time on the
+ * sender's writer thread, so the requests in flight stay bounded (and the messages by the
+ * channel's send window). Throttling
  * ({@code 429}, {@code ThrottlingException}, {@code RequestThrottled}) is the broker-pressure
  * signal. A maximum length is emulated: the cached depth plus what was sent since it was read
  * decides whether the newest message is refused.
  */
-final class SqsSender extends BatchingSender {
+final class SqsSender extends SerialSender {
 
     private final SqsClient sqs;
     private final String queueUrl;
@@ -37,7 +39,7 @@ final class SqsSender extends BatchingSender {
 
     SqsSender(SqsClient sqs, String queueUrl, boolean fifo, int maxPayloadBytes, long maxLength,
               LongSupplier estimatedDepth, Runnable countSent, BrokerEvents events) {
-        super("sluice-sqs-send", 10);
+        super("sluice-sqs-send", 10); // SendMessageBatch takes at most ten entries
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.fifo = fifo;
@@ -56,30 +58,36 @@ final class SqsSender extends BatchingSender {
     }
 
     @Override
-    protected void write(List<Pending> batch) {
-        List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
-        List<Pending> sent = new ArrayList<>();
-        for (Pending p : batch) {
+    protected List<SendResult> write(List<Message> run) {
+        SendResult[] results = new SendResult[run.size()];
+        List<SendMessageBatchRequestEntry> entries = new ArrayList<>(run.size());
+        List<Integer> sent = new ArrayList<>(run.size()); // the run's index of each entry
+        for (int i = 0; i < run.size(); i++) {
+            Message message = run.get(i);
             if (maxLength > 0 && estimatedDepth.getAsLong() + sent.size() >= maxLength) {
-                events.dropped(p.message(), DropReason.BACKLOG_REJECTED);
-                p.result().complete(SendResult.REJECTED);
+                events.dropped(message, DropReason.BACKLOG_REJECTED);
+                results[i] = SendResult.REJECTED;
                 continue;
             }
-            SqsCodec.Encoded encoded = SqsCodec.encode(p.message());
+            SqsCodec.Encoded encoded = SqsCodec.encode(message);
             SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder()
                     .id(Integer.toString(sent.size()))
                     .messageBody(encoded.body())
                     .messageAttributes(encoded.attributes());
             if (fifo) {
-                e.messageGroupId(p.message().key() == null ? "sluice" : p.message().key())
+                e.messageGroupId(message.key() == null ? "sluice" : message.key())
                         .messageDeduplicationId(UUID.randomUUID().toString());
             }
             entries.add(e.build());
-            sent.add(p);
+            sent.add(i);
         }
-        if (entries.isEmpty()) {
-            return;
+        if (!entries.isEmpty()) {
+            request(entries, sent, results);
         }
+        return Arrays.asList(results);
+    }
+
+    private void request(List<SendMessageBatchRequestEntry> entries, List<Integer> sent, SendResult[] results) {
         SendMessageBatchResponse response;
         try {
             response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
@@ -87,21 +95,25 @@ final class SqsSender extends BatchingSender {
             if (isThrottling(e)) {
                 throttled(true, e.getMessage());
             }
-            sent.forEach(p -> p.result().complete(SendResult.failed(e)));
+            sent.forEach(i -> results[i] = SendResult.failed(e));
             return;
         }
         throttled(false, null);
         response.successful().forEach(ok -> {
             countSent.run();
-            sent.get(Integer.parseInt(ok.id())).result().complete(SendResult.ACCEPTED);
+            results[sent.get(Integer.parseInt(ok.id()))] = SendResult.ACCEPTED;
         });
         for (BatchResultErrorEntry failed : response.failed()) {
-            Pending p = sent.get(Integer.parseInt(failed.id()));
             if (failed.code() != null && failed.code().contains("Throttl")) {
                 throttled(true, failed.message());
             }
-            p.result().complete(SendResult.failed(new IllegalStateException(
-                    "SQS refused the message: " + failed.code() + " " + failed.message())));
+            results[sent.get(Integer.parseInt(failed.id()))] = SendResult.failed(new IllegalStateException(
+                    "SQS refused the message: " + failed.code() + " " + failed.message()));
+        }
+        for (int i : sent) {
+            if (results[i] == null) { // neither successful nor failed in the response
+                results[i] = SendResult.failed(new IllegalStateException("SQS did not answer for this message"));
+            }
         }
     }
 

@@ -15,6 +15,9 @@ import dev.sluice.flow.RateLimiter;
 import dev.sluice.flow.Ticker;
 import dev.sluice.spi.BrokerSender;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,10 +29,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The producer side of a channel: the layered gate (rate limit, shedding, bounded buffer), and
- * one sender thread that takes from the buffer while fewer than {@code maxInFlight} sends are
- * unconfirmed and the broker is not blocked (the buffer's hand-out is suspended meanwhile). Because the sender stops taking when the broker
- * pushes back, the buffer fills and the overflow policy applies: the application sees the
- * broker's pressure as the policy it chose.
+ * one sender thread that takes runs from the buffer while fewer than {@code maxInFlight}
+ * messages are unconfirmed and the broker is not blocked (the buffer's hand-out is suspended
+ * meanwhile), and hands each run to the broker's sender, which answers once per run. Because
+ * the sender stops taking when the broker pushes back, the buffer fills and the overflow policy
+ * applies: the application sees the broker's pressure as the policy it chose.
  */
 final class GatedProducer implements MessageProducer {
 
@@ -174,50 +178,94 @@ final class GatedProducer implements MessageProducer {
         listeners.fire(l -> l.onDropped(envelope.message(), reason));
     }
 
+    /**
+     * Takes runs from the buffer — as many as the free send permits and the sender's
+     * {@code maxRun} allow, without waiting for a run to fill — and hands each to the sender.
+     */
     private void sendLoop() {
+        int maxRun = Math.max(1, sender.maxRun());
         try {
             while (true) {
                 sendPermits.acquire();
-                Envelope next = buffer.take();
-                if (next == null) {
+                int permits = 1 + sendPermits.drainPermits();
+                int want = Math.min(permits, maxRun);
+                Envelope first = buffer.take();
+                if (first == null) {
+                    sendPermits.release(permits);
                     return; // closed and empty
                 }
-                inFlight.incrementAndGet();
-                transmit(next, 0);
+                List<Envelope> run = new ArrayList<>(Math.min(want, 64));
+                run.add(first);
+                buffer.drainTo(run, want - 1);
+                sendPermits.release(permits - run.size());
+                inFlight.addAndGet(run.size());
+                transmit(run, 0);
             }
         } catch (InterruptedException e) {
             // close() gave up waiting: what is still buffered is reported by close().
         }
     }
 
-    /** Hands one message to the broker; the send permit stays taken until its final outcome. */
-    private void transmit(Envelope envelope, int retry) {
-        CompletionStage<SendResult> stage;
-        try {
-            stage = sender.send(envelope.message());
-        } catch (RuntimeException e) {
-            stage = CompletableFuture.completedFuture(SendResult.failed(e));
+    /** Hands one run to the broker; each message's send permit stays taken until its final outcome. */
+    private void transmit(List<Envelope> run, int retry) {
+        List<Message> messages = new ArrayList<>(run.size());
+        for (Envelope e : run) {
+            messages.add(e.message());
         }
-        stage.whenComplete((result, error) -> onSent(envelope, retry, error != null ? SendResult.failed(error) : result));
+        CompletionStage<List<SendResult>> stage;
+        try {
+            stage = sender.send(messages);
+        } catch (RuntimeException e) {
+            stage = CompletableFuture.completedFuture(Collections.nCopies(run.size(), SendResult.failed(e)));
+        }
+        stage.whenComplete((results, error) -> onSent(run, retry, error == null && results.size() == run.size()
+                ? results : Collections.nCopies(run.size(), SendResult.failed(error != null ? error
+                        : new IllegalStateException("the sender answered " + results.size() + " results for a run of " + run.size())))));
     }
 
-    private void onSent(Envelope envelope, int retry, SendResult outcome) {
-        if (outcome.status() == SendResult.Status.FAILED && retry < policy.sendRetries() && !retriesStopped) {
-            long backoff = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(retry, 16));
-            CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS).execute(() -> transmit(envelope, retry + 1));
-            return;
-        }
-        if (outcome.status() == SendResult.Status.ACCEPTED) {
-            confirmed.incrementAndGet();
-        } else {
-            failed.incrementAndGet();
-            if (outcome.status() == SendResult.Status.FAILED) {
-                listeners.fire(l -> l.onDropped(envelope.message(), DropReason.SEND_FAILED));
+    /**
+     * Settles a run: what failed and may be retried goes again after a backoff (its permits stay
+     * taken); the rest is counted, frees its permits, and then completes its callers' stages.
+     */
+    private void onSent(List<Envelope> run, int retry, List<SendResult> results) {
+        boolean retrying = retry < policy.sendRetries() && !retriesStopped;
+        List<Envelope> again = null;
+        int settled = 0;
+        for (int i = 0; i < run.size(); i++) {
+            Envelope envelope = run.get(i);
+            SendResult outcome = results.get(i);
+            if (outcome.status() == SendResult.Status.FAILED && retrying) {
+                if (again == null) {
+                    again = new ArrayList<>();
+                }
+                again.add(envelope);
+            } else if (outcome.status() == SendResult.Status.ACCEPTED) {
+                confirmed.incrementAndGet();
+                settled++;
+            } else {
+                failed.incrementAndGet();
+                settled++;
+                if (outcome.status() == SendResult.Status.FAILED) {
+                    listeners.fire(l -> l.onDropped(envelope.message(), DropReason.SEND_FAILED));
+                }
             }
         }
-        inFlight.decrementAndGet();
-        sendPermits.release();
-        envelope.complete(outcome);
+        if (again != null) {
+            List<Envelope> retried = again;
+            long backoff = Math.min(MAX_BACKOFF_MILLIS, FIRST_BACKOFF_MILLIS << Math.min(retry, 16));
+            CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS).execute(() -> transmit(retried, retry + 1));
+        }
+        if (settled == 0) {
+            return;
+        }
+        inFlight.addAndGet(-settled);
+        sendPermits.release(settled);
+        for (int i = 0; i < run.size(); i++) {
+            SendResult outcome = results.get(i);
+            if (outcome.status() != SendResult.Status.FAILED || !retrying) {
+                run.get(i).complete(outcome);
+            }
+        }
         signalState();
     }
 

@@ -15,15 +15,16 @@ import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.BrokerSender;
 import dev.sluice.spi.BrokerSession;
 import dev.sluice.spi.DeliverySink;
+import dev.sluice.spi.RunOutcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /** A channel's connection to one destination of an {@link InMemoryBroker}. */
 final class MemSession implements BrokerSession, BrokerSender {
@@ -34,7 +35,7 @@ final class MemSession implements BrokerSession, BrokerSender {
             Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
             Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
 
-    private record HeldSend(Message message, CompletableFuture<SendResult> result) {
+    private record HeldSend(Message message, Consumer<SendResult> result) {
     }
 
     private final InMemoryBroker broker;
@@ -67,22 +68,31 @@ final class MemSession implements BrokerSession, BrokerSender {
         return this;
     }
 
+    /** Stores each message at once, or, while the broker holds sends, keeps it to store and confirm later in order. */
     @Override
-    public CompletionStage<SendResult> send(Message message) {
-        if (closed) {
-            return CompletableFuture.completedFuture(SendResult.failed(new IllegalStateException("session closed")));
-        }
-        if (message.payload().length > broker.maxPayloadBytes()) {
-            return CompletableFuture.completedFuture(SendResult.TOO_LARGE);
-        }
-        synchronized (held) {
-            if (broker.holdsSends() || !held.isEmpty()) {
-                CompletableFuture<SendResult> result = new CompletableFuture<>();
-                held.addLast(new HeldSend(message, result));
-                return result;
+    public CompletionStage<List<SendResult>> send(List<Message> run) {
+        RunOutcome outcome = new RunOutcome(run.size());
+        for (int i = 0; i < run.size(); i++) {
+            Message message = run.get(i);
+            int index = i;
+            if (closed) {
+                outcome.complete(i, SendResult.failed(new IllegalStateException("session closed")));
+            } else if (message.payload().length > broker.maxPayloadBytes()) {
+                outcome.complete(i, SendResult.TOO_LARGE);
+            } else {
+                boolean stored = false;
+                synchronized (held) {
+                    if (broker.holdsSends() || !held.isEmpty()) {
+                        held.addLast(new HeldSend(message, result -> outcome.complete(index, result)));
+                        stored = true;
+                    }
+                }
+                if (!stored) {
+                    outcome.complete(i, store(message));
+                }
             }
         }
-        return CompletableFuture.completedFuture(store(message));
+        return outcome.stage();
     }
 
     private SendResult store(Message message) {
@@ -107,7 +117,7 @@ final class MemSession implements BrokerSession, BrokerSender {
                 }
                 next = held.pollFirst();
             }
-            next.result.complete(store(next.message));
+            next.result.accept(store(next.message));
         }
     }
 
@@ -170,7 +180,7 @@ final class MemSession implements BrokerSession, BrokerSender {
             failed = new ArrayList<>(held);
             held.clear();
         }
-        failed.forEach(h -> h.result.complete(SendResult.failed(cause)));
+        failed.forEach(h -> h.result.accept(SendResult.failed(cause)));
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.sluice.spi.BrokerReceiver;
 import dev.sluice.spi.BrokerSender;
 import dev.sluice.spi.BrokerSession;
 import dev.sluice.spi.DeliverySink;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -166,12 +167,32 @@ public final class BrokenAdapter implements BrokerAdapter {
             this.inner = inner;
         }
 
+        /** Every tenth message is answered ACCEPTED but never reaches the broker. */
         @Override
-        public CompletionStage<SendResult> send(Message message) {
-            if (count.incrementAndGet() % 10 == 0) {
-                return CompletableFuture.completedFuture(SendResult.ACCEPTED);
+        public CompletionStage<List<SendResult>> send(List<Message> run) {
+            List<Message> kept = new ArrayList<>();
+            boolean[] lost = new boolean[run.size()];
+            for (int i = 0; i < run.size(); i++) {
+                lost[i] = count.incrementAndGet() % 10 == 0;
+                if (!lost[i]) {
+                    kept.add(run.get(i));
+                }
             }
-            return inner.send(message);
+            CompletionStage<List<SendResult>> sent = kept.isEmpty()
+                    ? CompletableFuture.completedFuture(List.of()) : inner.send(kept);
+            return sent.thenApply(results -> {
+                List<SendResult> all = new ArrayList<>(run.size());
+                int next = 0;
+                for (boolean l : lost) {
+                    all.add(l ? SendResult.ACCEPTED : results.get(next++));
+                }
+                return all;
+            });
+        }
+
+        @Override
+        public int maxRun() {
+            return inner.maxRun();
         }
 
         @Override
