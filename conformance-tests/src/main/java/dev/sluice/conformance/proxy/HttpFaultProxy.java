@@ -295,8 +295,11 @@ public final class HttpFaultProxy implements AutoCloseable {
                         }
                         continue;
                     }
-                    if (answer != null && answer.delayNanos > 0) {
-                        LockSupport.parkNanos(answer.delayNanos); // the injected latency itself
+                    if (answer != null) { // a delay: the injected latency itself
+                        long until = System.nanoTime() + answer.delayNanos;
+                        for (long left = answer.delayNanos; left > 0; left = until - System.nanoTime()) {
+                            LockSupport.parkNanos(left);
+                        }
                     }
                     toServer.write(head.raw());
                     copyBody(in, toServer, head);
