@@ -1,7 +1,9 @@
 package dev.sluice.conformance;
 
 import dev.sluice.conformance.provision.ProvisionedBroker;
+import dev.sluice.conformance.provision.ProxyRoute;
 import dev.sluice.conformance.proxy.FaultProxy;
+import dev.sluice.conformance.proxy.HttpFaultProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.util.EnumSet;
@@ -16,7 +18,9 @@ import java.util.Set;
  * <p>A broker that tells clients its own address (Kafka's advertised listeners) must advertise
  * the proxy's, or clients will go around it: when the provisioned broker names a
  * {@link ProvisionedBroker#proxyRoute() route}, the proxy listens where the broker sends its
- * clients. A broker the kit started itself can also be restarted ({@link Fault#RESTART}).
+ * clients. A broker the kit started itself can also be restarted ({@link Fault#RESTART}). A
+ * broker spoken to over HTTP can have an {@link HttpFaultProxy} behind the proxy, for faults that
+ * are answers rather than broken connections (SQS throttling).
  */
 public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
 
@@ -24,12 +28,33 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
     protected final ProvisionedBroker broker;
     /** The proxy every channel of the kit goes through. */
     protected final FaultProxy proxy;
+    /** The HTTP front between the proxy and the broker, or null when the proxy relays to the broker itself. */
+    private final HttpFaultProxy front;
 
     protected ProxiedKitBroker(ProvisionedBroker broker) throws IOException {
         this.broker = broker;
-        this.proxy = broker.proxyRoute().isPresent()
-                ? FaultProxy.start(broker.host(), broker.proxyRoute().get().targetPort(), broker.proxyRoute().get().listenPort())
-                : FaultProxy.start(broker.host(), broker.port());
+        this.front = null;
+        this.proxy = FaultProxy.start(broker.host(), broker.proxyRoute().map(ProxyRoute::targetPort).orElse(broker.port()),
+                broker.proxyRoute().map(ProxyRoute::listenPort).orElse(0));
+    }
+
+    /**
+     * A proxy that relays to an HTTP front standing before the broker (SQS's answers of its own,
+     * such as throttling) rather than to the broker itself: the proxy's faults still act on the
+     * channels' own connections, and the front sees whole requests. This object owns the front:
+     * it is closed with this, or at once if the proxy cannot start.
+     *
+     * @throws IOException if the proxy cannot bind its port
+     */
+    protected ProxiedKitBroker(ProvisionedBroker broker, HttpFaultProxy front) throws IOException {
+        this.broker = broker;
+        this.front = front;
+        try {
+            this.proxy = FaultProxy.start(front.host(), front.port(), broker.proxyRoute().map(ProxyRoute::listenPort).orElse(0));
+        } catch (IOException | RuntimeException e) {
+            front.close();
+            throw e;
+        }
     }
 
     /** @return the broker's base URI with the proxy's host and port in place of the broker's */
@@ -91,9 +116,12 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         proxy.cutConnections();
     }
 
-    /** Stops the proxy; the broker is the provisioner's to stop. */
+    /** Stops the proxy and the front behind it, if any; the broker is the provisioner's to stop. */
     @Override
     public void close() {
         proxy.close();
+        if (front != null) {
+            front.close();
+        }
     }
 }

@@ -4,10 +4,14 @@ import dev.sluice.conformance.BrokerProbe;
 import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.ProxiedKitBroker;
 import dev.sluice.conformance.provision.ProvisionedBroker;
+import dev.sluice.conformance.proxy.HttpFaultProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -19,18 +23,37 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 /**
- * The kit's SQS: channels go through the fault proxy; the probe asks the server directly for
+ * The kit's SQS: channels go through the fault proxy and, behind it, an {@link HttpFaultProxy}
+ * that relays to the server; the probe asks the server directly for
  * {@code ApproximateNumberOfMessages} and {@code ApproximateNumberOfMessagesNotVisible}. Queues
  * get a 2 s visibility timeout so that a dead consumer's messages come back within the kit's
  * patience.
+ *
+ * <p>{@link Fault#BROKER_PRESSURE} is SQS throttling: while it lasts, the HTTP front answers every
+ * {@code SendMessage} and {@code SendMessageBatch} with a {@code ThrottlingException} as SQS sends
+ * it; receives, deletes and the probe are served as usual. {@link Fault#STALL} and
+ * {@link Fault#CUT_CONNECTIONS} act in the TCP proxy, on the channels' own connections.
  */
 public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
+    /** The operations SQS throttles under {@link Fault#BROKER_PRESSURE}: every send. */
+    private static final List<String> SENDS = List.of("AmazonSQS.SendMessage", "AmazonSQS.SendMessageBatch");
+
+    private final HttpFaultProxy front;
     private final SqsClient direct;
     private final String region;
 
+    /**
+     * @param broker the SQS server; the kit's proxy and HTTP front are started before it
+     * @throws IOException if the proxy or the front cannot bind a loopback port
+     */
     public SqsKitBroker(ProvisionedBroker broker) throws IOException {
-        super(broker);
+        this(broker, HttpFaultProxy.start(broker.host(), broker.port()));
+    }
+
+    private SqsKitBroker(ProvisionedBroker broker, HttpFaultProxy front) throws IOException {
+        super(broker, front);
+        this.front = front;
         URI base = broker.uri();
         this.region = Optional.ofNullable(base.getQuery()).filter(q -> q.startsWith("region="))
                 .map(q -> q.substring("region=".length())).orElse("us-east-1");
@@ -88,10 +111,34 @@ public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe 
     }
 
     @Override
+    public Set<Fault> faults() {
+        EnumSet<Fault> faults = EnumSet.copyOf(super.faults());
+        faults.add(Fault.BROKER_PRESSURE);
+        return faults;
+    }
+
+    /** {@link Fault#BROKER_PRESSURE}: every send is answered with a {@code ThrottlingException} until healed. */
+    @Override
+    public void inject(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            SENDS.forEach(operation -> front.answer(operation, HttpFaultProxy.Answer.throttling()));
+        } else {
+            super.inject(fault);
+        }
+    }
+
+    @Override
+    public void heal(Fault fault) throws Exception {
+        if (fault == Fault.BROKER_PRESSURE) {
+            front.relayAll();
+        } else {
+            super.heal(fault);
+        }
+    }
+
+    @Override
     public String whyNot(Fault fault) {
         return switch (fault) {
-            case BROKER_PRESSURE -> "SQS has no alarm of its own, and the fault proxy relays TCP, not HTTP:"
-                    + " it cannot answer with ThrottlingException";
             case RESTART -> "the in-process ElasticMQ keeps its queues in memory: a restart would lose them,"
                     + " which SQS never does";
             default -> super.whyNot(fault);

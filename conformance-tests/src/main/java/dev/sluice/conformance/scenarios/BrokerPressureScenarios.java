@@ -50,7 +50,8 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
             }
             return ch.pressure().brokerBlocked();
         });
-        assertThat(recorder.events).contains("broker blocked");
+        // The state flips before the listeners hear of it: await the event, do not expect it yet.
+        await("the listener hears that the broker blocked").until(() -> recorder.events.contains("broker blocked"));
         assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
         assertThat(ch.retryAfter()).isPresent();
 
@@ -63,7 +64,7 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
 
         broker.heal(Fault.BROKER_PRESSURE);
         await().until(() -> !ch.pressure().brokerBlocked());
-        assertThat(recorder.events).contains("broker unblocked");
+        await("the listener hears that the broker unblocked").until(() -> recorder.events.contains("broker unblocked"));
         await().until(() -> received.distinct().size() == accepted + 1);
         assertThat(ch.pressure().producer().reconciles()).isTrue();
     }

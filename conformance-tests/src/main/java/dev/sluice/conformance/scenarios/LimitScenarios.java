@@ -49,6 +49,7 @@ public abstract class LimitScenarios extends ScenarioFamily {
         ch.producer().send(Message.of("m5"));
         assertThat(ch.pressure().level()).isEqualTo(PressureLevel.SOFT);
         assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DEGRADED);
+        await("the listener hears the level rise to SOFT").until(() -> recorder.events.contains("level NORMAL->SOFT"));
         assertThat(recorder.matching("level")).containsExactly("level NORMAL->SOFT");
 
         for (int i = 6; i < 10; i++) {
@@ -61,6 +62,8 @@ public abstract class LimitScenarios extends ScenarioFamily {
 
         broker.heal(Fault.STALL);
         await().until(() -> ch.pressure().level() == PressureLevel.NORMAL);
+        // The level falls on the channel's sending thread: await its event before reading the list.
+        await("the listener hears the level fall to NORMAL").until(() -> recorder.events.contains("level SOFT->NORMAL"));
         assertThat(recorder.matching("level")).as("no flapping on the way down")
                 .containsExactly("level NORMAL->SOFT", "level SOFT->HARD", "level HARD->SOFT", "level SOFT->NORMAL");
         await().until(() -> received.count() == 12);
