@@ -73,6 +73,12 @@ final class GatedProducer implements MessageProducer {
     /** Set when close() gave up: failed sends are no longer retried. */
     private volatile boolean retriesStopped;
 
+    /**
+     * While the broker is reported blocked and nothing is in flight, one message goes out this
+     * often: a broker that signals pressure only by refusing (SQS throttling, Redis out of memory,
+     * Kafka's full buffer) would otherwise never get the send that tells it is over.
+     */
+    private static final long PROBE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FIRST_BACKOFF_MILLIS = 100;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
@@ -189,7 +195,7 @@ final class GatedProducer implements MessageProducer {
                 sendPermits.acquire();
                 int permits = 1 + sendPermits.drainPermits();
                 int want = Math.min(permits, maxRun);
-                Envelope first = buffer.take();
+                Envelope first = buffer.takeOrProbe(PROBE_AFTER_NANOS, () -> inFlight.get() == 0);
                 if (first == null) {
                     sendPermits.release(permits);
                     return; // closed and empty

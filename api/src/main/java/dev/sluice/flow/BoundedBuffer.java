@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
@@ -380,6 +381,50 @@ public final class BoundedBuffer<E> {
                 }
             }
             return e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the next element like {@link #take()}, except that while hand-out is suspended it
+     * hands out one element anyway once it has waited {@code probeAfterNanos} and
+     * {@code mayProbe} agrees: a probe, for a taker whose downstream says its pressure is over
+     * only by accepting something again (a broker that throttles or is out of memory).
+     *
+     * @return the element, or null once the buffer is closed and empty (or closed while hand-out
+     *     is suspended)
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public E takeOrProbe(long probeAfterNanos, BooleanSupplier mayProbe) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            long left = probeAfterNanos;
+            while (true) {
+                if (!handOutSuspended || (left <= 0 && mayProbe.getAsBoolean())) {
+                    E e = takeOne();
+                    if (e != null) {
+                        return e;
+                    }
+                }
+                if (closed) {
+                    return null;
+                }
+                if (left <= 0) {
+                    left = probeAfterNanos; // nothing to probe with, or not now: wait another round
+                }
+                waitingTakers++;
+                try {
+                    if (handOutSuspended) {
+                        left = ticker.awaitNanos(notEmpty, left);
+                    } else {
+                        notEmpty.await();
+                        left = probeAfterNanos;
+                    }
+                } finally {
+                    waitingTakers--;
+                }
+            }
         } finally {
             lock.unlock();
         }

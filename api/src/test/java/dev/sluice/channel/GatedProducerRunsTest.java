@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.sluice.Message;
 import dev.sluice.ProducerPolicy;
 import dev.sluice.SendResult;
+import dev.sluice.flow.ManualTicker;
 import dev.sluice.flow.Ticker;
 import dev.sluice.spi.BrokerSender;
 import java.time.Duration;
@@ -82,15 +83,8 @@ class GatedProducerRunsTest {
         await().until(() -> sender.runs.size() == 3);
         assertThat(sender.runs.get(2)).hasSize(4);
         assertThat(p.inFlight()).isEqualTo(6);
-        await("every run answered, the buffer empty").until(() -> {
-            for (int run = 0; run < sender.answers.size(); run++) {
-                if (!sender.answers.get(run).isDone()) {
-                    sender.answer(run, m -> SendResult.ACCEPTED);
-                }
-            }
-            assertThat(sender.runs).allSatisfy(r -> assertThat(r.size()).isLessThanOrEqualTo(4));
-            return p.buffered() == 0 && p.inFlight() == 0;
-        });
+        await("every run answered, the buffer empty").until(() -> answerAll(sender) && p.buffered() == 0 && p.inFlight() == 0);
+        assertThat(sender.runs).allSatisfy(r -> assertThat(r).hasSizeLessThanOrEqualTo(4));
         List<String> order = new ArrayList<>();
         sender.runs.forEach(r -> r.forEach(m -> order.add(new String(m.payload()))));
         assertThat(order).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "m" + i).toList());
@@ -127,5 +121,43 @@ class GatedProducerRunsTest {
         assertThat(p.counters().confirmed()).isEqualTo(4);
         assertThat(p.counters().reconciles()).isTrue();
         p.close(Duration.ofSeconds(1));
+    }
+
+    @Test
+    @DisplayName("while the broker is blocked and nothing is in flight, one message goes out as a probe; never a second while it is out")
+    void aBlockedBrokerGetsOneProbeAtATime() throws Exception {
+        HeldSender sender = new HeldSender(10);
+        ManualTicker ticker = new ManualTicker();
+        GatedProducer p = new GatedProducer("probe", ProducerPolicy.buffer(100).maxInFlight(10).sendRetries(0),
+                sender, new ListenerSet(), ticker);
+        p.brokerBlocked(true); // a broker that says it is over only by accepting a send again
+        for (int i = 0; i < 5; i++) {
+            p.send(Message.of("m" + i));
+        }
+        long blockedAt = ticker.nanoTime();
+        await().until(() -> sender.runs.size() == 1);
+        assertThat(ticker.nanoTime() - blockedAt).as("the probe waited its second").isGreaterThanOrEqualTo(TimeUnit.SECONDS.toNanos(1));
+        assertThat(sender.runs.get(0)).extracting(m -> new String(m.payload())).containsExactly("m0");
+        await().during(Duration.ofMillis(300)).until(() -> sender.runs.size() == 1); // one probe out: no other
+        sender.answer(0, m -> SendResult.failed(new IllegalStateException("throttled")));
+        await().until(() -> sender.runs.size() == 2); // refused: the next probe a second later
+        sender.answer(1, m -> SendResult.ACCEPTED);
+        p.brokerBlocked(false); // what the adapter reports on an accepted send
+        await("the rest sent and answered").until(() -> answerAll(sender) && p.buffered() == 0 && p.inFlight() == 0);
+        assertThat(p.flush(Duration.ofSeconds(5))).isTrue();
+        assertThat(p.counters().confirmed()).isEqualTo(4);
+        assertThat(p.counters().failed()).isEqualTo(1);
+        assertThat(p.counters().reconciles()).isTrue();
+        p.close(Duration.ofSeconds(1));
+    }
+
+    /** Accepts every run not answered yet; @return true, to be used in an await condition. */
+    private static boolean answerAll(HeldSender sender) {
+        for (int run = 0; run < sender.answers.size(); run++) {
+            if (!sender.answers.get(run).isDone()) {
+                sender.answer(run, m -> SendResult.ACCEPTED);
+            }
+        }
+        return true;
     }
 }

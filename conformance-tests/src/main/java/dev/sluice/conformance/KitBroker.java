@@ -87,6 +87,15 @@ public interface KitBroker {
         return java.util.OptionalInt.empty();
     }
 
+    /**
+     * @return true when, under {@link Fault#BROKER_PRESSURE}, the broker refuses sends (SQS
+     *     throttling, Redis out of memory) rather than holding them unconfirmed until the alarm
+     *     clears (a RabbitMQ alarm, a Kafka quota)
+     */
+    default boolean refusesSendsUnderPressure() {
+        return false;
+    }
+
     /** @return true when a destination keeps settings (queue arguments) that a later open can conflict with */
     default boolean storesDestinationSettings() {
         return false;

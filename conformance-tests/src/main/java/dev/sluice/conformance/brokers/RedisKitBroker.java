@@ -93,6 +93,12 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
         return ready(destination, group);
     }
 
+    /** Under its alarm the broker answers every send with an error (OOM command not allowed). */
+    @Override
+    public boolean refusesSendsUnderPressure() {
+        return true;
+    }
+
     @Override
     public Set<Fault> faults() {
         return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.BROKER_PRESSURE);

@@ -110,6 +110,12 @@ public final class SqsKitBroker extends ProxiedKitBroker implements BrokerProbe 
         return ready(destination, group);
     }
 
+    /** Under its alarm the broker answers every send with an error (ThrottlingException). */
+    @Override
+    public boolean refusesSendsUnderPressure() {
+        return true;
+    }
+
     @Override
     public Set<Fault> faults() {
         EnumSet<Fault> faults = EnumSet.copyOf(super.faults());

@@ -15,6 +15,7 @@ import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,42 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         await().until(() -> !ch.pressure().brokerBlocked());
         await("the listener hears that the broker unblocked").until(() -> recorder.events.contains("broker unblocked"));
         await().until(() -> received.distinct().size() == accepted + 1);
+        assertThat(ch.pressure().producer().reconciles()).isTrue();
+    }
+
+    @Test
+    @DisplayName("learns that the alarm is over although every send under it failed and none is being retried")
+    void recoversWithNothingInFlight() throws Exception {
+        assumeFault(Fault.BROKER_PRESSURE);
+        org.junit.jupiter.api.Assumptions.assumeTrue(broker.refusesSendsUnderPressure(), broker.name()
+                + " holds sends unconfirmed under its alarm: a send is in flight when it clears, and tells");
+        BackpressureChannel ch = open(spec(fresh("alarm-idle"))
+                .producer(ProducerPolicy.buffer(100).maxInFlight(2).sendRetries(0).onOverflow(Overflow.block(Duration.ofMillis(200)))));
+        assumeCapability(ch, Capability.BROKER_PRESSURE_SIGNAL, broker.name() + " gives no pressure signal");
+        Received received = new Received();
+        ch.consumer(group).start(received);
+        ProducerBlockScenarios.warmUp(ch, received);
+
+        broker.inject(Fault.BROKER_PRESSURE);
+        int[] sent = {0};
+        await("the broker's alarm reaches the channel").until(() -> {
+            if (!ch.pressure().brokerBlocked() && sent[0] < 50) { // a slow alarm must not fill the buffer
+                ch.producer().send(Message.of("m" + sent[0]++));
+            }
+            return ch.pressure().brokerBlocked();
+        });
+        // A broker that refuses under its alarm (throttling, out of memory) says it is over only
+        // by accepting a send again; with no retries left nothing is in flight to find out.
+        await("the sends under the alarm settled").until(() -> ch.pressure().producerInFlight() == 0);
+        broker.heal(Fault.BROKER_PRESSURE);
+        List<String> after = List.of("after0", "after1", "after2");
+        for (String payload : after) {
+            SendResult r = ch.producer().send(Message.of(payload));
+            assertThat(r.isAccepted()).as("%s: %s, %s", payload, r, ch.pressure()).isTrue();
+        }
+        await("the channel learns that the alarm is over").until(() -> !ch.pressure().brokerBlocked());
+        await("what waited is sent").until(() -> received.payloads.containsAll(after));
+        assertThat(ch.producer().flush(broker.patience())).isTrue();
         assertThat(ch.pressure().producer().reconciles()).isTrue();
     }
 }
