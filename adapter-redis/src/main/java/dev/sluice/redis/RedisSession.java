@@ -14,12 +14,18 @@ import dev.sluice.spi.BrokerSender;
 import dev.sluice.spi.BrokerSession;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
@@ -104,46 +110,89 @@ final class RedisSession implements BrokerSession {
         }
     }
 
-    /** An ack the server did not take (the connection was lost): sent again once it answers. */
-    private record LostAck(String group, StreamEntryID id) {
+    /** An entry the member handled: its ack waits in {@link #acks}, or, lost with a connection, in {@link #lostAcks}. */
+    private record Ack(String group, StreamEntryID id) {
     }
 
-    private final java.util.Set<LostAck> lostAcks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The most acks one round trip carries. */
+    private static final int MAX_ACKS_PER_TRIP = 512;
 
+    /** Acks not sent yet: whoever finds no round trip running sends them all (flat combining). */
+    private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean acking = new AtomicBoolean();
+    /** Acks the server did not take (the connection was lost): sent again once it answers. */
+    private final Set<Ack> lostAcks = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Acks an entry (and deletes it, with {@code deleteAcked} and one group). The acks of many
+     * handlers share round trips: the caller that finds none running sends every ack queued —
+     * {@code XACK} with all their ids, {@code XDEL} likewise, in one pipeline — and goes on while
+     * more arrive; a caller that finds one running leaves its ack to it. So under load an ack
+     * costs a fraction of a round trip, and alone it costs one, as before.
+     */
     void ack(String group, StreamEntryID id) {
+        acks.add(new Ack(group, id));
+        while (!acks.isEmpty() && acking.compareAndSet(false, true)) {
+            try {
+                List<Ack> trip = new ArrayList<>();
+                Ack next;
+                while (trip.size() < MAX_ACKS_PER_TRIP && (next = acks.poll()) != null) {
+                    trip.add(next);
+                }
+                sendAcks(trip);
+            } finally {
+                acking.set(false);
+            }
+        }
+    }
+
+    private void sendAcks(List<Ack> trip) {
+        if (trip.isEmpty()) {
+            return;
+        }
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
             try (Jedis j = pool.getResource()) {
-                xack(j, group, id);
+                xack(j, trip);
                 return;
             } catch (RuntimeException e) {
                 // tried again below, or by the refresher once the server answers
             }
         }
-        // Not lost: the handler finished, so a redelivery would only be a late duplicate.
-        lostAcks.add(new LostAck(group, id));
+        // Not lost: the handlers finished, so a redelivery would only be a late duplicate.
+        lostAcks.addAll(trip);
     }
 
-    private void xack(Jedis j, String group, StreamEntryID id) {
-        if (endpoint.deleteAcked() && groups <= 1) {
-            Pipeline p = j.pipelined(); // XACK and XDEL in one round trip
-            p.xack(endpoint.stream(), group, id);
-            p.xdel(endpoint.stream(), id);
-            p.sync();
-        } else {
-            j.xack(endpoint.stream(), group, id);
+    /** One pipeline: per group an {@code XACK} of all its ids, and an {@code XDEL} when acked entries go. */
+    private void xack(Jedis j, List<Ack> trip) {
+        Map<String, List<StreamEntryID>> byGroup = new LinkedHashMap<>();
+        for (Ack a : trip) {
+            byGroup.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a.id());
         }
+        Pipeline p = j.pipelined();
+        boolean delete = endpoint.deleteAcked() && groups <= 1;
+        byGroup.forEach((group, ids) -> {
+            StreamEntryID[] array = ids.toArray(StreamEntryID[]::new);
+            p.xack(endpoint.stream(), group, array);
+            if (delete) {
+                p.xdel(endpoint.stream(), array);
+            }
+        });
+        p.sync();
     }
 
-    /** @return true while an ack of this entry waits to be sent again: the member handled it */
+    /** @return true while an ack of this entry waits to be sent (again): the member handled it */
     boolean ackPending(String group, StreamEntryID id) {
-        return lostAcks.contains(new LostAck(group, id));
+        Ack a = new Ack(group, id);
+        return lostAcks.contains(a) || acks.contains(a);
     }
 
     private void resendLostAcks(Jedis j) {
-        for (LostAck a : lostAcks) {
-            xack(j, a.group(), a.id());
-            lostAcks.remove(a);
+        if (lostAcks.isEmpty()) {
+            return;
         }
+        List<Ack> again = new ArrayList<>(lostAcks);
+        xack(j, again);
+        again.forEach(lostAcks::remove);
     }
 
     void deadLetter(String group, StreamEntryID id, Message message, String reason, int attempts) {
