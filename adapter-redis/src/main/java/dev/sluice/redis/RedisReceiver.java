@@ -151,13 +151,14 @@ final class RedisReceiver implements BrokerReceiver {
             int n;
             List<Held> due = new ArrayList<>();
             synchronized (this) {
-                while (!stopped && (paused || credit == 0)) {
+                // The cap as the server counts it: entries acked but not yet XACKed are still pending.
+                while (!stopped && (paused || credit == 0 || inFlight.size() >= policy.maxInFlight())) {
                     waitQuietly(pollMillis);
                 }
                 if (stopped) {
                     return;
                 }
-                n = (int) Math.min(credit, policy.batchSize());
+                n = (int) Math.min(Math.min(credit, policy.batchSize()), policy.maxInFlight() - inFlight.size());
                 long now = System.currentTimeMillis();
                 for (Iterator<Held> it = retries.values().iterator(); it.hasNext() && due.size() < n; ) {
                     Held h = it.next();
@@ -464,8 +465,7 @@ final class RedisReceiver implements BrokerReceiver {
 
         @Override
         public void ack() {
-            forget();
-            session.ack(group, held.id);
+            session.ack(group, held.id, this::forget); // pending (and in flight) until the server has it
         }
 
         @Override
@@ -492,13 +492,13 @@ final class RedisReceiver implements BrokerReceiver {
 
         @Override
         public void deadLetter(String reason) {
-            forget();
-            session.deadLetter(group, held.id, held.message, reason, held.attempt);
+            session.deadLetter(group, held.id, held.message, reason, held.attempt, this::forget);
         }
 
         private void forget() {
             synchronized (RedisReceiver.this) {
                 inFlight.remove(held.id);
+                RedisReceiver.this.notifyAll(); // room under the cap again
             }
         }
     }

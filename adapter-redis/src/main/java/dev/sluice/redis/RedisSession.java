@@ -65,6 +65,8 @@ final class RedisSession implements BrokerSession {
     private final String deadLetter;
     private final List<RedisReceiver> receivers = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService refresher;
+    /** Sends the handlers' acks, so that no handler waits for an ack's round trip. */
+    private final java.util.concurrent.ExecutorService acker;
     private volatile long backlog = -1;
     private volatile int groups = 1;
     private volatile boolean closed;
@@ -76,6 +78,11 @@ final class RedisSession implements BrokerSession {
         this.pool = pool;
         this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.stream() + ".dlq");
         this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, MAX_PAYLOAD_BYTES);
+        this.acker = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-redis-ack-" + endpoint.stream());
+            t.setDaemon(true);
+            return t;
+        });
         this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-redis-backlog-" + endpoint.stream());
             t.setDaemon(true);
@@ -110,38 +117,69 @@ final class RedisSession implements BrokerSession {
         }
     }
 
-    /** An entry the member handled: its ack waits in {@link #acks}, or, lost with a connection, in {@link #lostAcks}. */
-    private record Ack(String group, StreamEntryID id) {
+    /**
+     * An entry the member handled: its ack waits in {@link #acks}, or, lost with a connection, in
+     * {@link #lostAcks}; {@code sent} runs once the server has it. Equal by group and id.
+     */
+    private record Ack(String group, StreamEntryID id, Runnable sent) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Ack a && a.group.equals(group) && a.id.equals(id);
+        }
+
+        @Override
+        public int hashCode() {
+            return group.hashCode() * 31 + id.hashCode();
+        }
     }
 
     /** The most acks one round trip carries. */
     private static final int MAX_ACKS_PER_TRIP = 512;
 
-    /** Acks not sent yet: whoever finds no round trip running sends them all (flat combining). */
+    /** Acks not sent yet, in the order the handlers gave them. */
     private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean acking = new AtomicBoolean();
+    /** True while a flush of {@link #acks} is queued or running on the acker thread. */
+    private final AtomicBoolean ackFlushScheduled = new AtomicBoolean();
     /** Acks the server did not take (the connection was lost): sent again once it answers. */
     private final Set<Ack> lostAcks = ConcurrentHashMap.newKeySet();
 
     /**
-     * Acks an entry (and deletes it, with {@code deleteAcked} and one group). The acks of many
-     * handlers share round trips: the caller that finds none running sends every ack queued —
-     * {@code XACK} with all their ids, {@code XDEL} likewise, in one pipeline — and goes on while
-     * more arrive; a caller that finds one running leaves its ack to it. So under load an ack
-     * costs a fraction of a round trip, and alone it costs one, as before.
+     * Acks an entry (and deletes it, with {@code deleteAcked} and one group) without making the
+     * handler wait for the round trip: the session's acker thread sends every ack queued as one
+     * {@code XACK} with all their ids per group ({@code XDEL} likewise) in one pipeline, and goes
+     * on while more arrive. Until it is sent the entry stays pending on the server and is not
+     * handed out again by this member ({@link #ackPending}); a process that dies in between gets
+     * it redelivered, as at-least-once allows. Close sends what is queued.
+     *
+     * @param sent runs once the server has the ack (the receiver then counts the entry out of
+     *     its pending list, which so stays within the in-flight cap as the server counts it)
      */
-    void ack(String group, StreamEntryID id) {
-        acks.add(new Ack(group, id));
-        while (!acks.isEmpty() && acking.compareAndSet(false, true)) {
+    void ack(String group, StreamEntryID id, Runnable sent) {
+        acks.add(new Ack(group, id, sent));
+        if (ackFlushScheduled.compareAndSet(false, true)) {
             try {
-                List<Ack> trip = new ArrayList<>();
-                Ack next;
-                while (trip.size() < MAX_ACKS_PER_TRIP && (next = acks.poll()) != null) {
-                    trip.add(next);
+                acker.execute(this::flushAcks);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                ackFlushScheduled.set(false);
+                flushAcks(); // the session is closing: send it from here
+            }
+        }
+    }
+
+    private void flushAcks() {
+        while (true) {
+            List<Ack> trip = new ArrayList<>();
+            Ack next;
+            while (trip.size() < MAX_ACKS_PER_TRIP && (next = acks.poll()) != null) {
+                trip.add(next);
+            }
+            sendAcks(trip);
+            if (acks.isEmpty()) {
+                ackFlushScheduled.set(false);
+                // an ack queued between the look and the reset finds the flag set and leaves it here
+                if (acks.isEmpty() || !ackFlushScheduled.compareAndSet(false, true)) {
+                    return;
                 }
-                sendAcks(trip);
-            } finally {
-                acking.set(false);
             }
         }
     }
@@ -153,6 +191,7 @@ final class RedisSession implements BrokerSession {
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
             try (Jedis j = pool.getResource()) {
                 xack(j, trip);
+                trip.forEach(a -> a.sent().run());
                 return;
             } catch (RuntimeException e) {
                 // tried again below, or by the refresher once the server answers
@@ -182,7 +221,7 @@ final class RedisSession implements BrokerSession {
 
     /** @return true while an ack of this entry waits to be sent (again): the member handled it */
     boolean ackPending(String group, StreamEntryID id) {
-        Ack a = new Ack(group, id);
+        Ack a = new Ack(group, id, null);
         return lostAcks.contains(a) || acks.contains(a);
     }
 
@@ -193,16 +232,17 @@ final class RedisSession implements BrokerSession {
         List<Ack> again = new ArrayList<>(lostAcks);
         xack(j, again);
         again.forEach(lostAcks::remove);
+        again.forEach(a -> a.sent().run());
     }
 
-    void deadLetter(String group, StreamEntryID id, Message message, String reason, int attempts) {
+    void deadLetter(String group, StreamEntryID id, Message message, String reason, int attempts, Runnable sent) {
         Message dead = message.header("x-dead-letter-reason", reason)
                 .header("x-original-destination", endpoint.stream())
                 .header("x-attempts", Integer.toString(attempts));
         try (Jedis j = pool.getResource()) {
             j.xadd(StreamCodec.bytes(deadLetter), XAddParams.xAddParams(), StreamCodec.encode(dead, endpoint.payloadField()));
         }
-        ack(group, id);
+        ack(group, id, sent);
     }
 
     /** Also tells the channel whether the server answers: its health is DOWN while it does not. */
@@ -294,6 +334,13 @@ final class RedisSession implements BrokerSession {
         closed = true;
         receivers.forEach(RedisReceiver::close);
         sender.close();
+        acker.shutdown(); // what is queued is sent: the handlers are done with those entries
+        try {
+            acker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        flushAcks(); // an ack that came as the acker stopped
         refresher.shutdownNow();
         try {
             refresher.awaitTermination(5, TimeUnit.SECONDS);
