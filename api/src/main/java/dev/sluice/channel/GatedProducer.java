@@ -224,9 +224,17 @@ final class GatedProducer implements MessageProducer {
         } catch (RuntimeException e) {
             stage = CompletableFuture.completedFuture(Collections.nCopies(run.size(), SendResult.failed(e)));
         }
-        stage.whenComplete((results, error) -> onSent(run, retry, error == null && results.size() == run.size()
-                ? results : Collections.nCopies(run.size(), SendResult.failed(error != null ? error
-                        : new IllegalStateException("the sender answered " + results.size() + " results for a run of " + run.size())))));
+        stage.whenComplete((results, error) -> onSent(run, retry, checked(run.size(), results, error)));
+    }
+
+    /** The sender's answer, or FAILED for every message when it broke its contract (an error, a wrong count). */
+    private static List<SendResult> checked(int size, List<SendResult> results, Throwable error) {
+        if (error == null && results != null && results.size() == size && results.stream().allMatch(Objects::nonNull)) {
+            return results;
+        }
+        Throwable cause = error != null ? error : new IllegalStateException("the sender answered "
+                + (results == null ? "null" : results.size() + " results") + " for a run of " + size);
+        return Collections.nCopies(size, SendResult.failed(cause));
     }
 
     /**
