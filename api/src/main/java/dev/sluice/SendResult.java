@@ -1,6 +1,9 @@
 package dev.sluice;
 
+import dev.sluice.flow.DropReason;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -17,11 +20,20 @@ public final class SendResult {
          * response, Redis reply).
          */
         ACCEPTED,
-        /** Refused: the buffer was full and the policy dropped it (reported as a drop), or the broker refused it. */
+        /**
+         * Not sent. Either dropped by a policy or the broker, and reported as a drop —
+         * {@link #dropReason()} says which (a drop-newest policy's {@code OVERFLOW_NEWEST}, a
+         * soft-limit shed, a broker's full backlog) — or refused outright with no drop reported
+         * (a full buffer under a non-dropping policy): {@code dropReason()} is null and the
+         * caller still owns the message.
+         */
         REJECTED,
         /** Accepted; to make room, an older or lower-priority message was dropped: {@link #displaced()}. */
         DISPLACED,
-        /** Accepted earlier, then dropped before it reached the broker (displaced, shed, or not sent by close). */
+        /**
+         * Accepted earlier, then dropped before it reached the broker (displaced, shed, or not sent
+         * by close); {@link #dropReason()} says why.
+         */
         DROPPED,
         /** Refused by the rate limiter; try again after {@link #retryAfter()}. */
         RATE_LIMITED,
@@ -39,16 +51,43 @@ public final class SendResult {
     public static final SendResult TIMED_OUT = new SendResult(Status.TIMED_OUT, null, null, null);
     public static final SendResult TOO_LARGE = new SendResult(Status.TOO_LARGE, null, null, null);
 
+    private static final Map<DropReason, SendResult> REJECTED_BY = byReason(Status.REJECTED);
+    private static final Map<DropReason, SendResult> DROPPED_BY = byReason(Status.DROPPED);
+
     private final Status status;
     private final Message displaced;
     private final Duration retryAfter;
     private final Throwable cause;
+    private final DropReason dropReason;
 
     private SendResult(Status status, Message displaced, Duration retryAfter, Throwable cause) {
+        this(status, displaced, retryAfter, cause, null);
+    }
+
+    private SendResult(Status status, Message displaced, Duration retryAfter, Throwable cause, DropReason dropReason) {
         this.status = status;
         this.displaced = displaced;
         this.retryAfter = retryAfter;
         this.cause = cause;
+        this.dropReason = dropReason;
+    }
+
+    private static Map<DropReason, SendResult> byReason(Status status) {
+        Map<DropReason, SendResult> m = new EnumMap<>(DropReason.class);
+        for (DropReason r : DropReason.values()) {
+            m.put(r, new SendResult(status, null, null, null, r));
+        }
+        return m;
+    }
+
+    /** Not sent: dropped for {@code reason} (and reported as a drop). Shared instances: no allocation. */
+    public static SendResult rejected(DropReason reason) {
+        return REJECTED_BY.get(Objects.requireNonNull(reason, "reason"));
+    }
+
+    /** Accepted earlier, then dropped for {@code reason} before it reached the broker. Shared instances. */
+    public static SendResult dropped(DropReason reason) {
+        return DROPPED_BY.get(Objects.requireNonNull(reason, "reason"));
     }
 
     /** Accepted, and {@code dropped} made room for it. */
@@ -88,12 +127,22 @@ public final class SendResult {
         return cause;
     }
 
+    /**
+     * @return why a {@code REJECTED} or {@code DROPPED} message was dropped (as reported to the
+     *     listeners); null for a refusal that dropped nothing, and for every other status
+     */
+    public DropReason dropReason() {
+        return dropReason;
+    }
+
     @Override
     public String toString() {
         switch (status) {
             case DISPLACED: return "DISPLACED(" + displaced + ")";
             case RATE_LIMITED: return "RATE_LIMITED(retryAfter=" + retryAfter + ")";
             case FAILED: return "FAILED(" + cause + ")";
+            case REJECTED:
+            case DROPPED: return dropReason == null ? status.name() : status.name() + "(" + dropReason + ")";
             default: return status.name();
         }
     }

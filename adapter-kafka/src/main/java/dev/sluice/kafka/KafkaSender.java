@@ -68,7 +68,7 @@ final class KafkaSender implements BrokerSender {
             Message message = run.get(i);
             if (rejectAbove > 0 && session.estimatedBacklog() + unconfirmed.get() >= rejectAbove) {
                 events.dropped(message, DropReason.BACKLOG_REJECTED);
-                results.complete(i, SendResult.REJECTED);
+                results.complete(i, SendResult.rejected(DropReason.BACKLOG_REJECTED));
                 continue;
             }
             int index = i;

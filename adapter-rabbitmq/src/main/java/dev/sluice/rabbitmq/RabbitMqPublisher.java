@@ -122,7 +122,7 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
                 o.complete(SendResult.ACCEPTED);
             } else {
                 events.dropped(o.message(), DropReason.BACKLOG_REJECTED);
-                o.complete(SendResult.REJECTED);
+                o.complete(SendResult.rejected(DropReason.BACKLOG_REJECTED));
             }
         }
         done.clear();

@@ -134,7 +134,7 @@ final class RedisSender extends SerialSender {
             }
             if (id.length == 0) {
                 events.dropped(message, DropReason.BACKLOG_REJECTED);
-                return SendResult.REJECTED;
+                return SendResult.rejected(DropReason.BACKLOG_REJECTED);
             }
         }
         return SendResult.ACCEPTED;

@@ -66,7 +66,7 @@ final class SqsSender extends SerialSender {
             Message message = run.get(i);
             if (maxLength > 0 && estimatedDepth.getAsLong() + sent.size() >= maxLength) {
                 events.dropped(message, DropReason.BACKLOG_REJECTED);
-                results[i] = SendResult.REJECTED;
+                results[i] = SendResult.rejected(DropReason.BACKLOG_REJECTED);
                 continue;
             }
             SqsCodec.Encoded encoded = SqsCodec.encode(message);

@@ -57,6 +57,8 @@ final class GatedProducer implements MessageProducer {
     private final RateLimiter rateLimiter;
     private final Semaphore sendPermits;
     private final Thread sendThread;
+    /** Why the overflow policy drops an offered message when it drops that one. */
+    private final DropReason offeredDropReason;
     /** The buffer's byte bound; 0 when it is bounded by count only. */
     private final long maxBytes;
 
@@ -87,6 +89,11 @@ final class GatedProducer implements MessageProducer {
         this.sender = sender;
         this.listeners = listeners;
         OverflowStrategy strategy = policy.overflow().strategy();
+        this.offeredDropReason = switch (strategy) {
+            case DROP_RANDOM -> DropReason.OVERFLOW_RANDOM;
+            case DROP_LOWEST_PRIORITY -> DropReason.OVERFLOW_PRIORITY;
+            default -> DropReason.OVERFLOW_NEWEST;
+        };
         BoundedBuffer.Builder<Envelope> b = BoundedBuffer.<Envelope>builder(policy.capacity())
                 .overflow(strategy)
                 .softLimit(policy.softLimit())
@@ -165,9 +172,11 @@ final class GatedProducer implements MessageProducer {
             case DISPLACED:
                 return SendResult.displaced(offer.displaced().message());
             case DROPPED:
+                return SendResult.rejected(offeredDropReason);
             case SHED:
+                return SendResult.rejected(DropReason.SHED_AT_SOFT_LIMIT);
             case REJECTED:
-                return SendResult.REJECTED;
+                return SendResult.REJECTED; // refused outright: nothing dropped, the caller keeps it
             case RATE_LIMITED:
                 return SendResult.rateLimited(Duration.ofNanos(offer.retryAfterNanos()));
             case TIMED_OUT:
@@ -180,7 +189,7 @@ final class GatedProducer implements MessageProducer {
     }
 
     private void onDrop(Envelope envelope, DropReason reason) {
-        envelope.complete(SendResult.DROPPED);
+        envelope.complete(SendResult.dropped(reason));
         listeners.fire(l -> l.onDropped(envelope.message(), reason));
     }
 

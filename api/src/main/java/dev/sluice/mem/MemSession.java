@@ -100,7 +100,7 @@ final class MemSession implements BrokerSession, BrokerSender {
             return SendResult.ACCEPTED;
         }
         reportDrop(message, DropReason.BACKLOG_REJECTED);
-        return SendResult.REJECTED;
+        return SendResult.rejected(DropReason.BACKLOG_REJECTED);
     }
 
     private void reportDrop(Message message, DropReason reason) {

@@ -187,7 +187,9 @@ class GatedChannelTest {
         await().atMost(BOUND).until(() -> ch.pressure().producerInFlight() == 1);
         var second = ch.producer().sendAsync(Message.of("b")).toCompletableFuture();
         var third = ch.producer().sendAsync(Message.of("c")).toCompletableFuture();
-        assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(SendResult.DROPPED);
+        SendResult displaced = second.get(5, TimeUnit.SECONDS);
+        assertThat(displaced.status()).isEqualTo(SendResult.Status.DROPPED);
+        assertThat(displaced.dropReason()).isEqualTo(DropReason.OVERFLOW_OLDEST);
         assertThat(first).isNotDone();
         broker.unstall();
         assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(SendResult.ACCEPTED);

@@ -12,6 +12,7 @@ import dev.sluice.conformance.EventRecorder;
 import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
+import dev.sluice.flow.DropReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,8 @@ public abstract class BacklogLimitScenarios extends ScenarioFamily {
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get();
         long accepted = results.stream().filter(f -> f.join().status() == SendResult.Status.ACCEPTED).count();
         long rejected = results.stream().filter(f -> f.join().status() == SendResult.Status.REJECTED).count();
+        assertThat(results).as("a refusal by the broker's full backlog says so")
+                .allMatch(f -> f.join().isAccepted() || f.join().dropReason() == DropReason.BACKLOG_REJECTED);
         assertThat(accepted).isEqualTo(LIMIT);
         assertThat(rejected).isEqualTo(SENT - LIMIT);
         // A receive that was under way when the consumer paused may have taken some, and gives

@@ -99,7 +99,8 @@ public abstract class ProducerDropScenarios extends ScenarioFamily {
     void dropNewest() throws Exception {
         Outcome o = runUnderStall(Overflow.dropNewest(), false);
         assertSameMessages(o.channel(), survivors(o), IntStream.range(0, CAPACITY).mapToObj(i -> "m" + i).toList());
-        assertThat(o.results().subList(CAPACITY, OFFERED)).allMatch(r -> r.status() == SendResult.Status.REJECTED);
+        assertThat(o.results().subList(CAPACITY, OFFERED)).allMatch(r -> r.status() == SendResult.Status.REJECTED
+                && r.dropReason() == DropReason.OVERFLOW_NEWEST, "REJECTED(OVERFLOW_NEWEST): a policy drop, not a refusal");
         assertEveryDropReported(o, DropReason.OVERFLOW_NEWEST);
     }
 
