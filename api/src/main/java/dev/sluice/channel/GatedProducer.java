@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * The producer side of a channel: the layered gate (rate limit, shedding, bounded buffer), and
@@ -64,6 +65,8 @@ final class GatedProducer implements MessageProducer {
 
     private final AtomicLong tooLarge = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    /** Whether the send thread may probe a blocked broker: made once, not per run. */
+    private final BooleanSupplier nothingInFlight = () -> inFlight.get() == 0;
     private final AtomicLong confirmed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong unsentAtClose = new AtomicLong();
@@ -204,7 +207,7 @@ final class GatedProducer implements MessageProducer {
                 sendPermits.acquire();
                 int permits = 1 + sendPermits.drainPermits();
                 int want = Math.min(permits, maxRun);
-                Envelope first = buffer.takeOrProbe(PROBE_AFTER_NANOS, () -> inFlight.get() == 0);
+                Envelope first = buffer.takeOrProbe(PROBE_AFTER_NANOS, nothingInFlight);
                 if (first == null) {
                     sendPermits.release(permits);
                     return; // closed and empty

@@ -41,27 +41,18 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         ch.consumer(group).start(received);
         ProducerBlockScenarios.warmUp(ch, received);
 
-        broker.inject(Fault.BROKER_PRESSURE);
-        // Some brokers raise the alarm a moment later, and tell a connection it is blocked only
-        // when it next publishes: keep publishing, one message per look, until it is told.
-        int[] sent = {0};
-        await("the broker's alarm reaches the channel").until(() -> {
-            if (!ch.pressure().brokerBlocked() && ch.pressure().buffered() < capacity) {
-                ch.producer().send(Message.of("m" + sent[0]++));
-            }
-            return ch.pressure().brokerBlocked();
-        });
+        int sent = raiseAlarm(ch, Integer.MAX_VALUE);
         // The state flips before the listeners hear of it: await the event, do not expect it yet.
         await("the listener hears that the broker blocked").until(() -> recorder.events.contains("broker blocked"));
         assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
         assertThat(ch.retryAfter()).isPresent();
 
         SendResult last = SendResult.ACCEPTED;
-        while (last.status() == SendResult.Status.ACCEPTED && sent[0] < 10 * capacity) {
-            last = ch.producer().send(Message.of("m" + sent[0]++));
+        while (last.status() == SendResult.Status.ACCEPTED && sent < 10 * capacity) {
+            last = ch.producer().send(Message.of("m" + sent++));
         }
         assertThat(last.status()).as("the block policy under the alarm").isEqualTo(SendResult.Status.TIMED_OUT);
-        int accepted = sent[0] - 1;
+        int accepted = sent - 1;
 
         broker.heal(Fault.BROKER_PRESSURE);
         await().until(() -> !ch.pressure().brokerBlocked());
@@ -83,14 +74,7 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         ch.consumer(group).start(received);
         ProducerBlockScenarios.warmUp(ch, received);
 
-        broker.inject(Fault.BROKER_PRESSURE);
-        int[] sent = {0};
-        await("the broker's alarm reaches the channel").until(() -> {
-            if (!ch.pressure().brokerBlocked() && sent[0] < 50) { // a slow alarm must not fill the buffer
-                ch.producer().send(Message.of("m" + sent[0]++));
-            }
-            return ch.pressure().brokerBlocked();
-        });
+        raiseAlarm(ch, 50); // a slow alarm must not fill the buffer
         // A broker that refuses under its alarm (throttling, out of memory) says it is over only
         // by accepting a send again; with no retries left nothing is in flight to find out.
         await("the sends under the alarm settled").until(() -> ch.pressure().producerInFlight() == 0);
@@ -104,5 +88,26 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         await("what waited is sent").until(() -> received.payloads.containsAll(after));
         assertThat(ch.producer().flush(broker.patience())).isTrue();
         assertThat(ch.pressure().producer().reconciles()).isTrue();
+    }
+
+    /**
+     * Injects the broker's alarm and waits until the channel is told. Some brokers raise it a
+     * moment later, and tell a connection it is blocked only when it next publishes: keeps
+     * publishing, one message per look, while the buffer has room and fewer than
+     * {@code maxSends} went out.
+     *
+     * @return how many messages it sent ({@code m0}, {@code m1}, ...)
+     */
+    private int raiseAlarm(BackpressureChannel ch, int maxSends) throws Exception {
+        broker.inject(Fault.BROKER_PRESSURE);
+        int[] sent = {0};
+        await("the broker's alarm reaches the channel").until(() -> {
+            if (!ch.pressure().brokerBlocked() && sent[0] < maxSends
+                    && ch.pressure().buffered() < ch.pressure().bufferCapacity()) {
+                ch.producer().send(Message.of("m" + sent[0]++));
+            }
+            return ch.pressure().brokerBlocked();
+        });
+        return sent[0];
     }
 }
