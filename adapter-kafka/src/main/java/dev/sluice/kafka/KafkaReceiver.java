@@ -85,10 +85,29 @@ final class KafkaReceiver implements BrokerReceiver {
 
     // the poll thread's own
     private final Map<TopicPartition, PartitionTrack> tracks = new HashMap<>();
-    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    /** what the last polls fetched and the loop has not handed out yet, a partition's records at a time */
+    private final ArrayDeque<Fetched> fetched = new ArrayDeque<>();
     private final PriorityQueue<Retry> retries = new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos, b.dueNanos));
     private long nextLengthCheck = System.nanoTime();
     private long nextCommit = System.nanoTime();
+
+    /** Records of one partition fetched by one poll; {@code next} is the first not handed out. */
+    private static final class Fetched {
+        final TopicPartition partition;
+        final PartitionTrack track;
+        final List<ConsumerRecord<byte[], byte[]>> records;
+        int next;
+
+        Fetched(TopicPartition partition, PartitionTrack track, List<ConsumerRecord<byte[], byte[]>> records) {
+            this.partition = partition;
+            this.track = track;
+            this.records = records;
+        }
+
+        long nextOffset() {
+            return records.get(next).offset();
+        }
+    }
 
     private record Retry(ConsumerRecord<byte[], byte[]> record, PartitionTrack track, int attempt, long dueNanos) {
     }
@@ -219,8 +238,10 @@ final class KafkaReceiver implements BrokerReceiver {
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(timeout));
         waitingForChange = false;
         for (TopicPartition tp : records.partitions()) {
-            if (tracks.containsKey(tp)) {
-                fetched.addAll(records.records(tp));
+            PartitionTrack track = tracks.get(tp);
+            List<ConsumerRecord<byte[], byte[]>> taken = records.records(tp);
+            if (track != null && !taken.isEmpty()) {
+                fetched.add(new Fetched(tp, track, taken));
             }
         }
     }
@@ -268,43 +289,45 @@ final class KafkaReceiver implements BrokerReceiver {
         }
     }
 
+    /**
+     * Takes the credit once for the run and gives back what it did not use: credit only grows
+     * elsewhere ({@link #request}), so the run never hands out more than was granted.
+     */
     private void takeRun(List<Delivery> run) {
-        while (true) {
-            synchronized (this) {
-                if (paused || stopped || credit <= 0) {
-                    return;
-                }
-                credit--; // taken for the record below; given back when there is none
+        long allowance;
+        synchronized (this) {
+            if (paused || stopped || credit <= 0) {
+                return;
             }
-            Retry due = retries.peek();
-            ConsumerRecord<byte[], byte[]> record = null;
-            PartitionTrack track = null;
-            int attempt = 0;
-            while (record == null) {
+            allowance = credit;
+        }
+        try {
+            while (run.size() < allowance) {
+                Retry due = retries.peek();
                 if (due != null && due.dueNanos <= System.nanoTime()) {
                     retries.poll();
                     if (!due.track.revoked()) {
-                        record = due.record;
-                        track = due.track;
-                        attempt = due.attempt;
-                    }
-                    due = retries.peek();
-                } else if (!fetched.isEmpty()) {
-                    ConsumerRecord<byte[], byte[]> r = fetched.poll();
-                    track = tracks.get(new TopicPartition(r.topic(), r.partition()));
-                    if (track != null) {
-                        record = r;
-                        attempt = track.attemptOf(r.offset());
+                        due.track.handed(due.record.offset(), due.attempt);
+                        run.add(new Delivery(due.record, due.track, due.attempt));
                     }
                 } else {
-                    synchronized (this) {
-                        credit++;
+                    Fetched batch = fetched.peek();
+                    if (batch == null) {
+                        return;
                     }
-                    return;
+                    ConsumerRecord<byte[], byte[]> record = batch.records.get(batch.next++);
+                    if (batch.next == batch.records.size()) {
+                        fetched.poll();
+                    }
+                    int attempt = batch.track.attemptOf(record.offset());
+                    batch.track.handed(record.offset(), attempt);
+                    run.add(new Delivery(record, batch.track, attempt));
                 }
             }
-            track.handed(record.offset(), attempt);
-            run.add(new Delivery(record, track, attempt));
+        } finally {
+            synchronized (this) {
+                credit -= run.size();
+            }
         }
     }
 
@@ -314,8 +337,8 @@ final class KafkaReceiver implements BrokerReceiver {
             return;
         }
         Map<TopicPartition, Long> firstOffsets = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : fetched) {
-            firstOffsets.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+        for (Fetched f : fetched) {
+            firstOffsets.putIfAbsent(f.partition, f.nextOffset());
         }
         fetched.clear();
         firstOffsets.forEach((tp, offset) -> {
@@ -333,8 +356,8 @@ final class KafkaReceiver implements BrokerReceiver {
         nextLengthCheck = System.nanoTime() + LENGTH_CHECK_NANOS;
         Map<TopicPartition, Long> ends = consumer.endOffsets(tracks.keySet(), CALL_TIMEOUT);
         Map<TopicPartition, Long> next = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : fetched) {
-            next.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+        for (Fetched f : fetched) {
+            next.putIfAbsent(f.partition, f.nextOffset());
         }
         long total = 0;
         Map<TopicPartition, Long> lags = new HashMap<>();
@@ -352,7 +375,7 @@ final class KafkaReceiver implements BrokerReceiver {
         skips.forEach((tp, skip) -> {
             if (skip > 0) {
                 long target = next.get(tp) + skip;
-                fetched.removeIf(r -> r.partition() == tp.partition() && r.topic().equals(tp.topic()));
+                fetched.removeIf(f -> f.partition.equals(tp));
                 consumer.seek(tp, target);
                 tracks.get(tp).skippedTo(target);
             }
@@ -365,7 +388,7 @@ final class KafkaReceiver implements BrokerReceiver {
         for (TopicPartition tp : partitions) {
             PartitionTrack track = tracks.get(tp);
             if (track != null && track.needsCommit()) {
-                offsets.put(tp, new OffsetAndMetadata(track.commitOffset().orElseThrow(), track.commitMetadata()));
+                offsets.put(tp, new OffsetAndMetadata(track.commitOffset(), track.commitMetadata()));
             }
         }
         if (offsets.isEmpty()) {
@@ -466,7 +489,7 @@ final class KafkaReceiver implements BrokerReceiver {
                 track.revoke();
             }
         }
-        fetched.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
+        fetched.removeIf(f -> gone.contains(f.partition));
         retries.removeIf(r -> r.track.revoked());
     }
 

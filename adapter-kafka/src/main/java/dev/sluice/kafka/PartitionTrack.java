@@ -1,8 +1,5 @@
 package dev.sluice.kafka;
 
-import java.util.Optional;
-import java.util.TreeMap;
-
 /**
  * What one member knows about one partition it holds: the records it handed out and not yet
  * settled, and so the offset it may commit, which never passes an unsettled record. Kafka keeps
@@ -20,8 +17,13 @@ final class PartitionTrack {
 
     private static final String MARK = "sluice:h=";
 
-    /** offset → attempt of every record handed out and not settled (acked, or skipped over) */
-    private final TreeMap<Long, Integer> unsettled = new TreeMap<>();
+    /** offsets handed out, ascending, from the first unsettled one: a ring of {@code offsets.length} (a power of two) */
+    private long[] offsets = new long[64];
+    /** {@code settled[i]}: the record at {@code offsets[i]} was acked, dead-lettered or skipped over */
+    private boolean[] settled = new boolean[64];
+    private int head;
+    private int size;
+    private int unsettled;
     /** the offset after the last record handed out or skipped; -1 before any */
     private long handedThrough;
     /** the highest attempt handed out below {@link #handedThrough}, carried in the commit metadata */
@@ -62,16 +64,90 @@ final class PartitionTrack {
         return offset < priorHandedThrough ? Math.max(1, priorAttempt) + 1 : 1;
     }
 
-    /** The record at {@code offset} goes to the handler. */
+    /** The record at {@code offset} goes to the handler (again, for a retry: it stays unsettled). */
     void handed(long offset, int attempt) {
-        unsettled.put(offset, attempt);
+        if (size == 0 || offset > offsets[index(size - 1)]) {
+            append(offset);
+        } else {
+            int at = find(offset);
+            if (at < 0) {
+                insert(-at - 1, offset); // below the newest: not met in practice, kept correct
+            } else if (settled[index(at)]) {
+                settled[index(at)] = false;
+                unsettled++;
+            }
+        }
         handedThrough = Math.max(handedThrough, offset + 1);
         highestAttempt = Math.max(highestAttempt, attempt);
     }
 
     /** The record was acked (or dead-lettered): it no longer holds the commit back. */
     void settled(long offset) {
-        unsettled.remove(offset);
+        int at = find(offset);
+        if (at < 0 || settled[index(at)]) {
+            return;
+        }
+        settled[index(at)] = true;
+        unsettled--;
+        while (size > 0 && settled[head]) {
+            head = (head + 1) & (offsets.length - 1);
+            size--;
+        }
+    }
+
+    private int index(int position) {
+        return (head + position) & (offsets.length - 1);
+    }
+
+    /** @return the position of {@code offset} in the ring, or {@code -(insertion point) - 1} */
+    private int find(long offset) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long o = offsets[index(mid)];
+            if (o < offset) {
+                lo = mid + 1;
+            } else if (o > offset) {
+                hi = mid - 1;
+            } else {
+                return mid;
+            }
+        }
+        return -lo - 1;
+    }
+
+    private void append(long offset) {
+        if (size == offsets.length) {
+            grow();
+        }
+        int i = index(size);
+        offsets[i] = offset;
+        settled[i] = false;
+        size++;
+        unsettled++;
+    }
+
+    private void insert(int position, long offset) {
+        append(offset);
+        for (int p = size - 1; p > position; p--) {
+            offsets[index(p)] = offsets[index(p - 1)];
+            settled[index(p)] = settled[index(p - 1)];
+        }
+        offsets[index(position)] = offset;
+        settled[index(position)] = false;
+    }
+
+    private void grow() {
+        long[] o = new long[offsets.length * 2];
+        boolean[] s = new boolean[o.length];
+        for (int p = 0; p < size; p++) {
+            o[p] = offsets[index(p)];
+            s[p] = settled[index(p)];
+        }
+        offsets = o;
+        settled = s;
+        head = 0;
     }
 
     /** Records up to {@code offset} were skipped (a length limit): they count as done. */
@@ -79,12 +155,12 @@ final class PartitionTrack {
         handedThrough = Math.max(handedThrough, offset);
     }
 
-    /** @return the offset that may be committed now, or empty when nothing was handed out yet */
-    Optional<Long> commitOffset() {
+    /** @return the offset that may be committed now, or -1 when nothing was handed out yet */
+    long commitOffset() {
         if (handedThrough < 0) {
-            return Optional.empty();
+            return -1;
         }
-        return Optional.of(unsettled.isEmpty() ? handedThrough : unsettled.firstKey());
+        return size == 0 ? handedThrough : offsets[head];
     }
 
     /** @return the metadata for the next commit */
@@ -94,8 +170,8 @@ final class PartitionTrack {
 
     /** @return true when {@link #commitOffset()} or its metadata moved since the last {@link #committed} */
     boolean needsCommit() {
-        Optional<Long> offset = commitOffset();
-        return offset.isPresent() && (offset.get() != committed || !commitMetadata().equals(committedMetadata));
+        long offset = commitOffset();
+        return offset >= 0 && (offset != committed || !commitMetadata().equals(committedMetadata));
     }
 
     void committed(long offset, String metadata) {
@@ -104,7 +180,7 @@ final class PartitionTrack {
     }
 
     int unsettledCount() {
-        return unsettled.size();
+        return unsettled;
     }
 
     void revoke() {
