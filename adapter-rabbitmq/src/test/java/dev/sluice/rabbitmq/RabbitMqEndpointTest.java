@@ -17,14 +17,14 @@ class RabbitMqEndpointTest {
     void parsesUri() {
         RabbitMqEndpoint e = RabbitMqEndpoint.of(ChannelSpec.of("amqp://app:pw@mq.local:5673/%2F/orders"));
         assertThat(e.vhost()).isEqualTo("/");
-        assertThat(e.queue()).isEqualTo("orders");
+        assertThat(e.destination()).isEqualTo("orders");
         assertThat(e.brokerUri().toString()).isEqualTo("amqp://app:pw@mq.local:5673/%2F");
         RabbitMqEndpoint shop = RabbitMqEndpoint.of(ChannelSpec.of("amqps://mq.local/shop/invoices"));
         assertThat(shop.vhost()).isEqualTo("shop");
-        assertThat(shop.queue()).isEqualTo("invoices");
+        assertThat(shop.destination()).isEqualTo("invoices");
         RabbitMqEndpoint plain = RabbitMqEndpoint.of(ChannelSpec.of("amqp://mq.local/jobs"));
         assertThat(plain.vhost()).isEqualTo("/");
-        assertThat(plain.queue()).isEqualTo("jobs");
+        assertThat(plain.destination()).isEqualTo("jobs");
         assertThat(plain.address()).isEqualTo("mq.local:5672");
     }
 
