@@ -41,6 +41,11 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
     private final Connection direct;
     /** destination → the groups its URIs required, to delete their queues after the test. */
     private final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
+    /**
+     * The destinations deleted after the current test, for {@link #deleteGroup}: a test may add a
+     * group its URIs did not name (one opened with the plain client's URI).
+     */
+    private final Set<String> deletedAfterTest = ConcurrentHashMap.newKeySet();
 
     ExchangeGroupsKitBroker(ProvisionedBroker broker) throws Exception {
         this.inner = new RabbitMqKitBroker(broker);
@@ -66,6 +71,7 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
 
     @Override
     public String uri(String destination, int members, List<String> testGroups) {
+        deletedAfterTest.clear(); // a new test has begun
         Set<String> required = new LinkedHashSet<>(testGroups);
         required.add(PLAIN_GROUP);
         groups.computeIfAbsent(destination, d -> ConcurrentHashMap.newKeySet()).addAll(required);
@@ -186,9 +192,18 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
             inner.deleteDestination(destination + "." + g);
         }
         groups.remove(destination);
+        deletedAfterTest.add(destination);
         Channel ch = direct.createChannel();
         ch.exchangeDelete(destination);
         ch.close();
+    }
+
+    /** Deletes the queue of {@code group} on each destination the test used. */
+    @Override
+    public void deleteGroup(String group) throws Exception {
+        for (String d : deletedAfterTest) {
+            inner.deleteDestination(d + "." + group);
+        }
     }
 
     @Override

@@ -47,6 +47,38 @@ class RabbitMqEndpointTest {
     }
 
     @Test
+    @DisplayName("keeps one queue by default; groups=exchange names a queue per group and reads the required groups")
+    void groupModes() {
+        RabbitMqEndpoint plain = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders"));
+        assertThat(plain.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.QUEUE);
+        assertThat(plain.queueOf("billing")).isEqualTo("orders");
+        RabbitMqEndpoint queue = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=queue"));
+        assertThat(queue.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.QUEUE);
+        RabbitMqEndpoint exchange = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=exchange&requiredGroups=billing,audit,billing"));
+        assertThat(exchange.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.EXCHANGE);
+        assertThat(exchange.destination()).isEqualTo("orders");
+        assertThat(exchange.requiredGroups()).containsExactly("billing", "audit");
+        assertThat(exchange.queueOf("billing")).isEqualTo("orders.billing");
+    }
+
+    @Test
+    @DisplayName("refuses a groups value it does not know, and requiredGroups outside exchange mode, naming parameter and value")
+    void badGroupParameters() {
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=fanout")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("uri parameter groups (fanout)").hasMessageContaining("'queue'").hasMessageContaining("'exchange'");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?requiredGroups=billing")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requiredGroups (billing)").hasMessageContaining("groups=exchange");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=exchange&requiredGroups=a,,b")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requiredGroups (a,,b)").hasMessageContaining("empty group");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?group=billing")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'group'").hasMessageContaining("known: groups, requiredGroups");
+    }
+
+    @Test
     @DisplayName("is found by ServiceLoader for amqp and amqps")
     void discovered() {
         assertThat(Sluice.installedSchemes()).contains("amqp", "amqps", "mem");
