@@ -427,6 +427,15 @@ final class RabbitMqReceiver implements BrokerReceiver {
             publisher.publishTo(deadLetter, dead).whenComplete((r, e) -> {
                 if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
                     ack();
+                } else if (r != null && r.status() == dev.sluice.SendResult.Status.REJECTED) {
+                    // The dead-letter destination refused it (full, or an exchange no queue is
+                    // bound to): not moved, and not moved again at once either, which would spin.
+                    long delay = Math.max(policy.redeliveryDelay().toMillis(), 500);
+                    try {
+                        scheduler.schedule(this::requeue, delay, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        requeue();
+                    }
                 } else {
                     requeue(); // not moved: try again on the next delivery
                 }
