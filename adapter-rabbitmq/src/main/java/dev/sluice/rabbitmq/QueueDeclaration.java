@@ -60,12 +60,46 @@ record QueueDeclaration(String queue, String deadLetterQueue, Map<String, Object
      * @return the channel to keep open for the session's life
      */
     Channel declare(Connection connection, boolean argumentsRequired) throws IOException {
-        Channel ch = connection.createChannel();
-        ch = declareOne(connection, ch, deadLetterQueue, Map.of(), false);
+        return declare(connection, connection.createChannel(), argumentsRequired, true);
+    }
+
+    /**
+     * Declares as {@link #declare(Connection, boolean)} does, on {@code ch}.
+     *
+     * @param withDeadLetterQueue false when dead letters go to an exchange (a named dead-letter
+     *                            destination in exchange mode) rather than to a queue
+     * @return the channel to go on with: {@code ch}, or a fresh one when a refused declare closed it
+     */
+    Channel declare(Connection connection, Channel ch, boolean argumentsRequired, boolean withDeadLetterQueue)
+            throws IOException {
+        if (withDeadLetterQueue) {
+            ch = declareOne(connection, ch, deadLetterQueue, Map.of(), false);
+        }
         if (reportsDrops()) {
             ch = declareOne(connection, ch, droppedQueue(queue), Map.of(), false);
         }
         return declareOne(connection, ch, queue, arguments, argumentsRequired);
+    }
+
+    /**
+     * Declares a durable topic exchange, or uses it as it is when it exists as one; an exchange
+     * of that name of another type or durability is a {@link DestinationConflictException}.
+     *
+     * @return the channel to go on with: {@code ch}, unless the broker refused the declare
+     */
+    static Channel declareExchange(Channel ch, String exchange) throws IOException {
+        try {
+            ch.exchangeDeclare(exchange, com.rabbitmq.client.BuiltinExchangeType.TOPIC, true);
+            return ch;
+        } catch (IOException e) {
+            String reason = reasonOf(e);
+            if (reason != null && reason.contains("PRECONDITION_FAILED")) {
+                throw new DestinationConflictException(exchange, "another exchange (the broker says: " + reason + ")",
+                        "a durable topic exchange");
+            }
+            closeQuietly(ch);
+            throw e;
+        }
     }
 
     private static Channel declareOne(Connection connection, Channel ch, String name, Map<String, Object> args,

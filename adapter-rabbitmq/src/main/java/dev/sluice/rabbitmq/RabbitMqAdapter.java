@@ -14,6 +14,15 @@ import java.util.Set;
  * The adapter for RabbitMQ, {@code amqp://user:password@host:5672/vhost/queue} and
  * {@code amqps://}, through amqp-client. Registered through {@link java.util.ServiceLoader}; does
  * no I/O until a channel is opened.
+ *
+ * <p>By default the destination is one queue that every consumer shares, so that an existing
+ * queue named like the destination is consumed as it is ({@code groups=queue}); a channel then
+ * refuses a second consumer group. With {@code ?groups=exchange} the destination is a durable
+ * topic exchange and each group a durable queue {@code <destination>.<group>} bound to it: each
+ * group receives every message and its members share them ({@code Capability.INDEPENDENT_GROUPS}).
+ * {@code requiredGroups=billing,audit} declares those groups' queues at open; sends are
+ * {@code mandatory}, so a message sent while no group queue is bound is refused
+ * ({@code REJECTED}), never lost as if sent.
  */
 public final class RabbitMqAdapter implements BrokerAdapter {
 
@@ -48,12 +57,11 @@ public final class RabbitMqAdapter implements BrokerAdapter {
         Connection publishing = null;
         Connection consuming = null;
         try {
-            publishing = factory.newConnection("sluice-publish-" + endpoint.queue());
-            consuming = factory.newConnection("sluice-consume-" + endpoint.queue());
-            QueueDeclaration declaration = QueueDeclaration.of(spec, endpoint.queue());
-            com.rabbitmq.client.Channel topology = declaration.declare(consuming, spec.backlog().isPresent());
-            RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, endpoint.queue(), events);
-            return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, declaration, topology, events);
+            publishing = factory.newConnection("sluice-publish-" + endpoint.destination());
+            consuming = factory.newConnection("sluice-consume-" + endpoint.destination());
+            RabbitMqTopology topology = RabbitMqTopology.declare(spec, endpoint, consuming);
+            RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, topology.sendRoute(), events);
+            return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, topology, events);
         } catch (IOException | java.util.concurrent.TimeoutException e) {
             closeQuietly(publishing);
             closeQuietly(consuming);
@@ -66,7 +74,8 @@ public final class RabbitMqAdapter implements BrokerAdapter {
                 throw BrokerUnavailableException.of("RabbitMQ at " + endpoint.address(),
                         java.time.Duration.ofMillis(timeout), e);
             }
-            throw new dev.sluice.SluiceException("cannot prepare queue '" + endpoint.queue() + "' on " + endpoint.address() + ": " + e, e);
+            throw new dev.sluice.SluiceException("cannot prepare " + (endpoint.mode() == RabbitMqEndpoint.GroupMode.QUEUE
+                    ? "queue '" : "exchange '") + endpoint.destination() + "' on " + endpoint.address() + ": " + e, e);
         } catch (RuntimeException e) {
             closeQuietly(publishing);
             closeQuietly(consuming);

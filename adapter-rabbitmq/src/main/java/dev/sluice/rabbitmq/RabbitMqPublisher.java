@@ -23,7 +23,10 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * Publishes with publisher confirms on a connection used for nothing else, so that a connection
  * the broker blocks (memory or disk alarm) never stalls a consumer. Each send completes when the
  * broker confirms it (a run, when its last message is confirmed); a nack (a full queue with {@code x-overflow=reject-publish}) is
- * {@code REJECTED}. The window of unconfirmed messages is the channel's in-flight cap. When the
+ * {@code REJECTED}. In exchange mode sends are {@code mandatory}: a message that no queue is bound
+ * to take comes back ({@code basic.return}, which the broker sends before the confirm) and its send
+ * is {@code REJECTED} (refused outright, no drop reported: the caller still has it), never
+ * {@code ACCEPTED}. The window of unconfirmed messages is the channel's in-flight cap. When the
  * connection goes away, every unconfirmed send fails, and the channel's retry sends it again
  * after recovery.
  */
@@ -35,57 +38,61 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
     static final int MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
 
     /** A published message waiting for its confirm, and where its result goes: the index in a run. */
-    private record Outstanding(Message message, RunOutcome run, int index) {
+    private record Outstanding(Message message, String messageId, RunOutcome run, int index) {
         void complete(SendResult result) {
             run.complete(index, result);
         }
     }
 
     private final Channel channel;
-    private final String queue;
+    private final RabbitMqTopology.Route sendRoute;
     private final BrokerEvents events;
     private final ConcurrentNavigableMap<Long, Outstanding> unconfirmed = new ConcurrentSkipListMap<>();
     private final Object publishLock = new Object();
     private final String idPrefix = "sluice-" + java.util.UUID.randomUUID().toString().substring(0, 13) + "-";
     private long nextId; // guarded by publishLock
 
-    RabbitMqPublisher(Connection connection, String queue, BrokerEvents events) throws IOException {
-        this.queue = queue;
+    RabbitMqPublisher(Connection connection, RabbitMqTopology.Route sendRoute, BrokerEvents events) throws IOException {
+        this.sendRoute = sendRoute;
         this.events = events;
         this.channel = connection.createChannel();
         channel.confirmSelect();
+        // The broker sends basic.return before the confirm of the same message, and amqp-client
+        // calls both listeners in that order on its connection thread: the refusal is set first,
+        // and RunOutcome keeps the first result of a message, so the later ack cannot undo it.
+        channel.addReturnListener(r -> refuse(r.getProperties().getMessageId()));
         channel.addConfirmListener((tag, multiple) -> settle(tag, multiple, true), (tag, multiple) -> settle(tag, multiple, false));
         channel.addShutdownListener(cause -> failAll(cause));
         connection.addBlockedListener(reason -> events.brokerBlocked("RabbitMQ blocked the connection: " + reason),
                 events::brokerUnblocked);
     }
 
-    /** Publishes the run to the queue; its stage completes with the last confirm (or nack) of the run. */
+    /** Publishes the run to the destination; its stage completes with the last confirm (or nack, or return) of the run. */
     @Override
     public CompletionStage<List<SendResult>> send(List<Message> run) {
         RunOutcome results = new RunOutcome(run.size());
         synchronized (publishLock) {
             for (int i = 0; i < run.size(); i++) {
-                publish(queue, run.get(i), 0, results, i);
+                publish(sendRoute, run.get(i), 0, results, i);
             }
         }
         return results.stage();
     }
 
     /**
-     * Publishes to the queue through the default exchange; {@code attempt} above 0 marks a
-     * message given back for redelivery.
+     * Publishes to one queue through the default exchange (a consumer's own queue, whatever the
+     * group mode); {@code attempt} above 0 marks a message given back for redelivery.
      */
-    CompletableFuture<SendResult> publish(Message message, int attempt) {
-        return publishOne(queue, message, attempt);
+    CompletableFuture<SendResult> republish(String queue, Message message, int attempt) {
+        return publishOne(RabbitMqTopology.Route.toQueue(queue), message, attempt);
     }
 
-    /** Publishes to another queue (the dead-letter queue), confirmed like every send. */
-    CompletableFuture<SendResult> publishTo(String target, Message message) {
+    /** Publishes along another route (the dead letter), confirmed like every send. */
+    CompletableFuture<SendResult> publishTo(RabbitMqTopology.Route target, Message message) {
         return publishOne(target, message, 0);
     }
 
-    private CompletableFuture<SendResult> publishOne(String target, Message message, int attempt) {
+    private CompletableFuture<SendResult> publishOne(RabbitMqTopology.Route target, Message message, int attempt) {
         RunOutcome result = new RunOutcome(1);
         synchronized (publishLock) {
             publish(target, message, attempt, result, 0);
@@ -93,7 +100,7 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
         return result.stage().thenApply(results -> results.get(0));
     }
 
-    private void publish(String target, Message message, int attempt, RunOutcome results, int index) {
+    private void publish(RabbitMqTopology.Route target, Message message, int attempt, RunOutcome results, int index) {
         Map<String, Object> headers = new HashMap<>(message.headers());
         if (message.key() != null) {
             headers.put(KEY_HEADER, message.key());
@@ -104,11 +111,12 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
         long seq = channel.getNextPublishSeqNo();
         // A message id of its own, so that a consumer can tell a give-back's redelivery apart
         // from a failed attempt (GiveBacks): unique per publishing connection and message.
+        String messageId = idPrefix + nextId++;
         AMQP.BasicProperties props = MessageProperties.PERSISTENT_BASIC.builder()
-                .headers(headers).priority(message.priority()).messageId(idPrefix + nextId++).build();
-        unconfirmed.put(seq, new Outstanding(message, results, index));
+                .headers(headers).priority(message.priority()).messageId(messageId).build();
+        unconfirmed.put(seq, new Outstanding(message, messageId, results, index));
         try {
-            channel.basicPublish("", target, false, props, message.payload());
+            channel.basicPublish(target.exchange(), target.routingKey(), target.mandatory(), props, message.payload());
         } catch (IOException | RuntimeException e) {
             unconfirmed.remove(seq);
             results.complete(index, SendResult.failed(e));
@@ -126,6 +134,23 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
             }
         }
         done.clear();
+    }
+
+    /**
+     * A mandatory message came back: no queue took it. Its send is refused; the confirm that
+     * follows finds its result set. A linear search, on a path taken only when a destination has
+     * no queue bound, over at most the window of unconfirmed messages.
+     */
+    private void refuse(String messageId) {
+        if (messageId == null) {
+            return;
+        }
+        for (Outstanding o : unconfirmed.values()) {
+            if (o.messageId().equals(messageId)) {
+                o.complete(SendResult.REJECTED);
+                return;
+            }
+        }
     }
 
     private Map<Long, Outstanding> subMap(long tag) {

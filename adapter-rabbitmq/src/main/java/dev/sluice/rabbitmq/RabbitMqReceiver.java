@@ -41,10 +41,11 @@ import java.util.concurrent.TimeoutException;
  * noted ({@link GiveBacks}), and its redelivery is not counted although the broker flags it
  * {@code redelivered}.
  *
- * <p>A nack gives the message back with its attempt counted: it is published again (persistent,
- * confirmed, on the publishing connection) with {@code x-sluice-attempt} raised, after the
- * redelivery delay, and then acked. A dead letter is published to the dead-letter queue the same
- * way, then acked. A message the broker redelivers after a consumer went away ({@code redelivered},
+ * <p>A nack gives the message back with its attempt counted: it is published again to this
+ * consumer's own queue (persistent, confirmed, on the publishing connection, through the default
+ * exchange, so that in exchange mode no other group gets it twice) with {@code x-sluice-attempt}
+ * raised, after the redelivery delay, and then acked. A dead letter is published to the
+ * dead-letter route the same way, then acked. A message the broker redelivers after a consumer went away ({@code redelivered},
  * not given back by this process) counts one attempt more.
  */
 final class RabbitMqReceiver implements BrokerReceiver {
@@ -53,7 +54,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private final RabbitMqPublisher publisher;
     private final ScheduledExecutorService scheduler;
     private final String queue;
-    private final String deadLetterQueue;
+    private final RabbitMqTopology.Route deadLetter;
     private final String consumerTagBase;
     private final ConsumerPolicy policy;
 
@@ -75,13 +76,14 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
 
     RabbitMqReceiver(Connection connection, RabbitMqPublisher publisher, ScheduledExecutorService scheduler,
-                     String queue, String deadLetterQueue, String consumerTag, ConsumerPolicy policy, GiveBacks giveBacks) {
+                     String queue, RabbitMqTopology.Route deadLetter, String consumerTag, ConsumerPolicy policy,
+                     GiveBacks giveBacks) {
         this.giveBacks = giveBacks;
         this.connection = connection;
         this.publisher = publisher;
         this.scheduler = scheduler;
         this.queue = queue;
-        this.deadLetterQueue = deadLetterQueue;
+        this.deadLetter = deadLetter;
         this.consumerTagBase = consumerTag;
         this.policy = policy;
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -381,7 +383,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
         @Override
         public void nack(Duration delay) {
-            Runnable giveBack = () -> publisher.publish(message, attempt + 1).whenComplete((r, e) -> {
+            Runnable giveBack = () -> publisher.republish(queue, message, attempt + 1).whenComplete((r, e) -> {
                 if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
                     ack();
                 } else {
@@ -422,9 +424,18 @@ final class RabbitMqReceiver implements BrokerReceiver {
             Message dead = message.header("x-dead-letter-reason", reason)
                     .header("x-original-destination", queue)
                     .header("x-attempts", Integer.toString(attempt));
-            publisher.publishTo(deadLetterQueue, dead).whenComplete((r, e) -> {
+            publisher.publishTo(deadLetter, dead).whenComplete((r, e) -> {
                 if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
                     ack();
+                } else if (r != null && r.status() == dev.sluice.SendResult.Status.REJECTED) {
+                    // The dead-letter destination refused it (full, or an exchange no queue is
+                    // bound to): not moved, and not moved again at once either, which would spin.
+                    long delay = Math.max(policy.redeliveryDelay().toMillis(), 500);
+                    try {
+                        scheduler.schedule(this::requeue, delay, TimeUnit.MILLISECONDS);
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        requeue();
+                    }
                 } else {
                     requeue(); // not moved: try again on the next delivery
                 }

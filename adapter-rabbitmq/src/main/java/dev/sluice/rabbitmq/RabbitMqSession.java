@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * A channel's two connections to RabbitMQ: one that publishes (and may be blocked by an alarm),
  * one that consumes (never blocked, since it never publishes), both recovering automatically.
  * The backlog is the queue's ready count from a passive {@code queue.declare}, read every
- * {@value #REFRESH_MILLIS} ms on the consuming connection, never per send.
+ * {@value #REFRESH_MILLIS} ms on the consuming connection, never per send. In exchange mode it is
+ * the deepest queue among the groups this channel consumes, or, while it consumes none, among
+ * its required groups (what its sends fill); the drops of a group queue's backlog limit are
+ * reported by the channels that consume that group.
  */
 final class RabbitMqSession implements BrokerSession {
 
@@ -35,50 +38,62 @@ final class RabbitMqSession implements BrokerSession {
             Capability.PER_KEY_ORDER, Capability.REDELIVERY, Capability.DEAD_LETTER, Capability.CONSUMER_GROUPS,
             Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
             Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
+    private static final Set<Capability> EXCHANGE_CAPABILITIES = with(CAPABILITIES, Capability.INDEPENDENT_GROUPS);
 
     private final ChannelSpec spec;
     private final RabbitMqEndpoint endpoint;
     private final Connection publishing;
     private final Connection consuming;
     private final RabbitMqPublisher publisher;
-    private final QueueDeclaration declaration;
+    private final RabbitMqTopology topology;
     private final ScheduledExecutorService scheduler;
     private final dev.sluice.spi.BrokerEvents events;
     private final List<RabbitMqReceiver> receivers = new CopyOnWriteArrayList<>();
     private final dev.sluice.spi.GiveBacks giveBacks = new dev.sluice.spi.GiveBacks();
     private volatile long backlog = -1;
     private Channel backlogChannel;
-    /** The queues were declared on it; open for the session's life so that recovery re-declares them. */
-    private final Channel topology;
+    /** The queues of the groups this channel consumes (exchange mode), whose drops it reports. */
+    private final Set<String> consumedQueues = new java.util.concurrent.ConcurrentSkipListSet<>();
     private volatile boolean closed;
 
     RabbitMqSession(ChannelSpec spec, RabbitMqEndpoint endpoint, Connection publishing, Connection consuming,
-                    RabbitMqPublisher publisher, QueueDeclaration declaration, Channel topology,
-                    dev.sluice.spi.BrokerEvents events) {
+                    RabbitMqPublisher publisher, RabbitMqTopology topology, dev.sluice.spi.BrokerEvents events) {
         this.topology = topology;
         this.spec = spec;
         this.endpoint = endpoint;
         this.publishing = publishing;
         this.consuming = consuming;
         this.publisher = publisher;
-        this.declaration = declaration;
         this.events = events;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-rabbitmq-" + endpoint.queue());
+            Thread t = new Thread(r, "sluice-rabbitmq-" + endpoint.destination());
             t.setDaemon(true);
             return t;
         });
         scheduler.scheduleWithFixedDelay(this::refreshBacklog, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
-        if (declaration.reportsDrops()) {
-            reportDrops(events);
+        if (!topology.independentGroups()) {
+            try {
+                QueueDeclaration only = topology.group(endpoint.destination());
+                if (only.reportsDrops()) {
+                    reportDrops(only.queue());
+                }
+            } catch (IOException e) {
+                throw new dev.sluice.SluiceException("cannot read the drops of queue '" + endpoint.destination() + "': " + e.getMessage(), e);
+            }
         }
     }
 
-    /** Reads what the broker dead-lettered for the backlog limit, and reports each as dropped. */
-    private void reportDrops(dev.sluice.spi.BrokerEvents events) {
+    private static Set<Capability> with(Set<Capability> base, Capability more) {
+        EnumSet<Capability> all = EnumSet.copyOf(base);
+        all.add(more);
+        return Set.copyOf(all);
+    }
+
+    /** Reads what the broker dead-lettered from {@code queue} for the backlog limit, and reports each as dropped. */
+    private void reportDrops(String queue) {
         try {
             Channel ch = consuming.createChannel();
-            ch.basicConsume(QueueDeclaration.droppedQueue(endpoint.queue()), true, new com.rabbitmq.client.DefaultConsumer(ch) {
+            ch.basicConsume(QueueDeclaration.droppedQueue(queue), true, new com.rabbitmq.client.DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, com.rabbitmq.client.Envelope envelope,
                                            com.rabbitmq.client.AMQP.BasicProperties props, byte[] body) {
@@ -86,7 +101,7 @@ final class RabbitMqSession implements BrokerSession {
                 }
             });
         } catch (IOException e) {
-            throw new dev.sluice.SluiceException("cannot read the drops of queue '" + endpoint.queue() + "': " + e.getMessage(), e);
+            throw new dev.sluice.SluiceException("cannot read the drops of queue '" + queue + "': " + e.getMessage(), e);
         }
     }
 
@@ -107,8 +122,18 @@ final class RabbitMqSession implements BrokerSession {
 
     @Override
     public BrokerReceiver receiver(String group, String consumerName) {
-        RabbitMqReceiver r = new RabbitMqReceiver(consuming, publisher, scheduler, endpoint.queue(),
-                declaration.deadLetterQueue(), consumerName, spec.consumer(), giveBacks);
+        QueueDeclaration d;
+        try {
+            d = topology.group(group);
+        } catch (IOException e) {
+            throw new dev.sluice.SluiceException("cannot declare the queue of group '" + group + "' ('"
+                    + endpoint.queueOf(group) + "'): " + e.getMessage(), e);
+        }
+        if (topology.independentGroups() && consumedQueues.add(d.queue()) && d.reportsDrops()) {
+            reportDrops(d.queue());
+        }
+        RabbitMqReceiver r = new RabbitMqReceiver(consuming, publisher, scheduler, d.queue(),
+                topology.deadLetterRoute(d), consumerName, spec.consumer(), giveBacks);
         receivers.add(r);
         return r;
     }
@@ -122,7 +147,11 @@ final class RabbitMqSession implements BrokerSession {
             if (backlogChannel == null || !backlogChannel.isOpen()) {
                 backlogChannel = consuming.createChannel();
             }
-            backlog = backlogChannel.queueDeclarePassive(endpoint.queue()).getMessageCount();
+            long deepest = 0;
+            for (String queue : consumedQueues.isEmpty() ? topology.queues() : consumedQueues) {
+                deepest = Math.max(deepest, backlogChannel.queueDeclarePassive(queue).getMessageCount());
+            }
+            backlog = deepest;
             events.reachable();
         } catch (IOException | RuntimeException e) {
             backlogChannel = null; // the queue or the connection is away: keep the last figure
@@ -157,9 +186,12 @@ final class RabbitMqSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "connection.blocked / connection.unblocked (memory or disk alarm)"));
         m.add(StrategyMapping.emulated(Strategy.REDELIVERY, "republished with x-sluice-attempt raised after "
                 + c.redeliveryDelay().toMillis() + " ms, then acked: classic queues do not count deliveries"));
-        m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " attempts published to queue '"
-                + declaration.deadLetterQueue() + "' and acked: the queue's dead-letter exchange reports backlog drops instead"));
-        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "queue.declare-ok message count"));
+        m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " attempts published to "
+                + deadLetterTarget() + " and acked: the queue's dead-letter exchange reports backlog drops instead"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, topology.independentGroups()
+                ? "queue.declare-ok message count of the deepest queue among the groups this channel consumes (or, while"
+                        + " it consumes none, its required groups); " + topology.describe()
+                : "queue.declare-ok message count; " + topology.describe()));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate")));
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST
@@ -171,9 +203,17 @@ final class RabbitMqSession implements BrokerSession {
         return List.copyOf(m);
     }
 
+    private String deadLetterTarget() {
+        if (!topology.independentGroups()) {
+            return "queue '" + spec.consumer().deadLetter().orElse(endpoint.destination() + ".dlq") + "'";
+        }
+        return spec.consumer().deadLetter().map(x -> "exchange '" + x + "' (routing key: the group's queue)")
+                .orElse("queue '" + endpoint.destination() + ".<group>.dlq'");
+    }
+
     @Override
     public Set<Capability> capabilities() {
-        return CAPABILITIES;
+        return topology.independentGroups() ? EXCHANGE_CAPABILITIES : CAPABILITIES;
     }
 
     @Override

@@ -17,14 +17,14 @@ class RabbitMqEndpointTest {
     void parsesUri() {
         RabbitMqEndpoint e = RabbitMqEndpoint.of(ChannelSpec.of("amqp://app:pw@mq.local:5673/%2F/orders"));
         assertThat(e.vhost()).isEqualTo("/");
-        assertThat(e.queue()).isEqualTo("orders");
+        assertThat(e.destination()).isEqualTo("orders");
         assertThat(e.brokerUri().toString()).isEqualTo("amqp://app:pw@mq.local:5673/%2F");
         RabbitMqEndpoint shop = RabbitMqEndpoint.of(ChannelSpec.of("amqps://mq.local/shop/invoices"));
         assertThat(shop.vhost()).isEqualTo("shop");
-        assertThat(shop.queue()).isEqualTo("invoices");
+        assertThat(shop.destination()).isEqualTo("invoices");
         RabbitMqEndpoint plain = RabbitMqEndpoint.of(ChannelSpec.of("amqp://mq.local/jobs"));
         assertThat(plain.vhost()).isEqualTo("/");
-        assertThat(plain.queue()).isEqualTo("jobs");
+        assertThat(plain.destination()).isEqualTo("jobs");
         assertThat(plain.address()).isEqualTo("mq.local:5672");
     }
 
@@ -44,6 +44,38 @@ class RabbitMqEndpointTest {
                 .containsEntry("x-message-ttl", 30_000L).containsEntry("x-dead-letter-routing-key", "q.dropped");
         assertThat(d.deadLetterQueue()).isEqualTo("q.dlq");
         assertThat(QueueDeclaration.of(ChannelSpec.of("amqp://h/q"), "q").arguments()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("keeps one queue by default; groups=exchange names a queue per group and reads the required groups")
+    void groupModes() {
+        RabbitMqEndpoint plain = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders"));
+        assertThat(plain.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.QUEUE);
+        assertThat(plain.queueOf("billing")).isEqualTo("orders");
+        RabbitMqEndpoint queue = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=queue"));
+        assertThat(queue.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.QUEUE);
+        RabbitMqEndpoint exchange = RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=exchange&requiredGroups=billing,audit,billing"));
+        assertThat(exchange.mode()).isEqualTo(RabbitMqEndpoint.GroupMode.EXCHANGE);
+        assertThat(exchange.destination()).isEqualTo("orders");
+        assertThat(exchange.requiredGroups()).containsExactly("billing", "audit");
+        assertThat(exchange.queueOf("billing")).isEqualTo("orders.billing");
+    }
+
+    @Test
+    @DisplayName("refuses a groups value it does not know, and requiredGroups outside exchange mode, naming parameter and value")
+    void badGroupParameters() {
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=fanout")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("uri parameter groups (fanout)").hasMessageContaining("'queue'").hasMessageContaining("'exchange'");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?requiredGroups=billing")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requiredGroups (billing)").hasMessageContaining("groups=exchange");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=exchange&requiredGroups=a,,b")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requiredGroups (a,,b)").hasMessageContaining("empty group");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?group=billing")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'group'").hasMessageContaining("known: groups, requiredGroups");
     }
 
     @Test

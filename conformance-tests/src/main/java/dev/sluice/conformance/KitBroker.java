@@ -34,6 +34,16 @@ public interface KitBroker {
         return uri(destination);
     }
 
+    /**
+     * The URI of a destination that a test consumes with the consumer groups {@code groups}
+     * (perhaps only after it sent). A broker on which a message sent before a group exists
+     * would be lost to it (a RabbitMQ exchange with a queue per group) names them in the URI so
+     * that the channel declares them at open; every other broker ignores them.
+     */
+    default String uri(String destination, int members, java.util.List<String> groups) {
+        return uri(destination, members);
+    }
+
     /** @return reads figures from the broker itself */
     BrokerProbe probe();
 

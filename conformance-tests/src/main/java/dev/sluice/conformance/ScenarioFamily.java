@@ -78,7 +78,7 @@ public abstract class ScenarioFamily {
                 first = first == null ? e : first;
             }
         }
-        for (String g : List.of(group, group + "-ops")) {
+        for (String g : groups()) {
             try {
                 broker.deleteGroup(g);
             } catch (Exception e) {
@@ -88,6 +88,11 @@ public abstract class ScenarioFamily {
         if (first != null) {
             throw first;
         }
+    }
+
+    /** @return the consumer groups a test of this family may use: {@link #group} and {@code group + "-ops"} */
+    protected List<String> groups() {
+        return List.of(group, group + "-ops");
     }
 
     /** @return a destination name no other test uses, deleted after the test */
@@ -104,7 +109,7 @@ public abstract class ScenarioFamily {
 
     /** @return a spec for a destination that {@code members} members of one group consume at once */
     protected ChannelSpec spec(String destination, int members) {
-        return ChannelSpec.of(broker.uri(destination, members))
+        return ChannelSpec.of(broker.uri(destination, members, groups()))
                 .connectTimeout(Duration.ofSeconds(15))
                 .closeTimeout(Duration.ofSeconds(10));
     }
