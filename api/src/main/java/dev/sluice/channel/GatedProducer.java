@@ -137,7 +137,10 @@ final class GatedProducer implements MessageProducer {
         CompletableFuture<SendResult> confirmation = new CompletableFuture<>();
         SendResult gateResult = offer(message, confirmation);
         if (!gateResult.isAccepted()) {
-            confirmation.complete(gateResult);
+            // A message the gate refused completes as send() would have answered: a drop-newest
+            // or a shed already completed it DROPPED through the drop callback, but it was never
+            // accepted, and nobody else holds this future yet.
+            confirmation.obtrudeValue(gateResult);
         }
         return confirmation;
     }

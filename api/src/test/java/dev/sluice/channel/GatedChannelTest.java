@@ -197,6 +197,25 @@ class GatedChannelTest {
     }
 
     @Test
+    @DisplayName("a drop-newest refusal answers the same through send and sendAsync: REJECTED with OVERFLOW_NEWEST")
+    void dropNewestSameThroughBothSends() throws Exception {
+        BackpressureChannel ch = open(spec("newest").producer(ProducerPolicy.buffer(1).maxInFlight(1)
+                .onOverflow(Overflow.dropNewest())));
+        broker.stall();
+        ch.producer().send(Message.of("a"));
+        await().atMost(BOUND).until(() -> ch.pressure().producerInFlight() == 1);
+        assertThat(ch.producer().send(Message.of("b")).isAccepted()).isTrue(); // buffered
+        SendResult sync = ch.producer().send(Message.of("c"));
+        SendResult async = ch.producer().sendAsync(Message.of("d")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(sync.status()).isEqualTo(SendResult.Status.REJECTED);
+        assertThat(sync.dropReason()).isEqualTo(DropReason.OVERFLOW_NEWEST);
+        assertThat(async).isEqualTo(sync);
+        broker.unstall();
+        assertThat(ch.producer().flush(BOUND)).isTrue();
+        assertThat(ch.pressure().producer().dropped()).as("both refusals counted as drops").isEqualTo(2);
+    }
+
+    @Test
     @DisplayName("a payload over the broker's limit is TOO_LARGE and nothing is sent")
     void tooLarge() {
         broker.maxPayloadBytes(10);
