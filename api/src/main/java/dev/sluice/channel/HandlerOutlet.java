@@ -17,8 +17,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>A gate decides whether a handler may start. {@link #hold()} closes it and gives back what
  * waits on the threads: once it returns, no handler starts until {@link #open()}; handlers already
- * running finish and settle. A task checks the gate under its read lock right before the handler
- * runs, and {@code hold()} closes it under the write lock, so no task can slip past a closing gate.
+ * running finish and settle. A task checks the gate right before the handler
+ * runs (a volatile read: a task that read it open before {@code hold()} closed it had started),
+ * and {@code hold()} closes it under the write lock, which also orders it against runs being queued.
  */
 final class HandlerOutlet {
 
@@ -29,7 +30,12 @@ final class HandlerOutlet {
     /** The run each thread is in, so that a hold gives back what waits behind its running handler. */
     private final java.util.concurrent.atomic.AtomicReferenceArray<Task> running;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
-    private boolean open = true; // written under the write lock
+    /**
+     * Written under the write lock, so that a run being queued under the read lock is either in
+     * a queue that {@link #hold()} drains or sees the gate closed; read without the lock before
+     * each handler call (one volatile read, not a lock pair per delivery).
+     */
+    private volatile boolean open = true;
 
     HandlerOutlet(String group, int concurrency, MessageHandler handler, RateLimiter rateLimiter) {
         this.handler = handler;
@@ -137,12 +143,7 @@ final class HandlerOutlet {
     }
 
     private boolean mayStart() {
-        gate.readLock().lock();
-        try {
-            return open;
-        } finally {
-            gate.readLock().unlock();
-        }
+        return open;
     }
 
     /**
