@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntryBinary;
@@ -33,6 +33,10 @@ import redis.clients.jedis.resps.StreamEntryBinary;
  *   <li>entries left pending by a member that died are claimed with {@code XAUTOCLAIM} once idle
  *       for {@code claimIdleMs}; this member keeps its own in-flight entries from looking idle
  *       by touching them ({@code XCLAIM ... JUSTID}) meanwhile;
+ *   <li>an entry trimmed ({@code MAXLEN}) while pending is the holder's to settle: acked when its
+ *       handler finishes (handled, never also dropped), or, when it is found gone before a
+ *       handler has it (on redelivery, on a re-read, in a claim after its member died), taken off
+ *       the pending list and counted as dropped by the one call that took it off;
  *   <li>the delivery count ({@code XPENDING}) is the attempt number.
  * </ul>
  */
@@ -227,20 +231,40 @@ final class RedisReceiver implements BrokerReceiver {
     }
 
     /**
+     * KEYS[1] the stream; ARGV[1] the entry; ARGV[2] the group; ARGV[3] this member; ARGV[4] the
+     * delivery count to set. Returns 1 when claimed back, -1 when the entry was trimmed meanwhile
+     * and this call took it off the pending list (it is then dropped, counted by the caller),
+     * 0 when it is neither (another member has it, or it was settled already). Atomic, so that a
+     * trim between the look and the claim cannot make {@code XCLAIM} drop it silently from the
+     * pending list, as Redis 7 does with a claimed entry that no longer exists.
+     */
+    private static final String CLAIM_OR_SETTLE = String.join("\n",
+            "if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then",
+            "  return -redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])",
+            "end",
+            "return #redis.call('XCLAIM', KEYS[1], ARGV[2], ARGV[3], 0, ARGV[1], 'RETRYCOUNT', ARGV[4], 'JUSTID')");
+
+    /**
      * Nacked entries whose delay has passed, and given-back ones: claimed back to this member with
      * the delivery count set to the attempt they are handed out as ({@code RETRYCOUNT}), so a
-     * give-back leaves the count where it was. They never left this member's pending list.
+     * give-back leaves the count where it was. They never left this member's pending list. One
+     * trimmed meanwhile reached no handler this time: it is counted as dropped, once.
      */
     private List<Held> redeliver(List<Held> due) {
         List<Held> out = new ArrayList<>();
+        long trimmed = 0;
         for (Held h : due) {
             int attempt = h.nextAttempt;
-            List<StreamEntryID> claimed = connection.xclaimJustId(endpoint.stream(), group, consumer, 0,
-                    XClaimParams.xClaimParams().retryCount(attempt), h.id);
-            if (!claimed.isEmpty()) {
+            Object r = connection.eval(CLAIM_OR_SETTLE, List.of(endpoint.stream()),
+                    List.of(h.id.toString(), group, consumer, Integer.toString(attempt)));
+            long outcome = (Long) r;
+            if (outcome > 0) {
                 out.add(new Held(h.id, h.message, h.malformed, attempt));
+            } else if (outcome < 0) {
+                trimmed++;
             }
         }
+        session.trimmedWhilePending(trimmed);
         return out;
     }
 
@@ -276,20 +300,31 @@ final class RedisReceiver implements BrokerReceiver {
         return out;
     }
 
-    /** Entries idle at other members for longer than the claim idle time: a member died. */
+    /**
+     * Entries idle at other members for longer than the claim idle time: a member died. Those
+     * trimmed while they were pending there reached no handler: Redis 7 takes them off the
+     * pending list in the same {@code XAUTOCLAIM} and names them in its third reply, and they
+     * are counted as dropped here, once (no other call can take them off again).
+     */
     private List<Held> claimAbandoned(int max) {
         long now = System.currentTimeMillis();
         if (now < nextClaimAt) {
             return List.of();
         }
         nextClaimAt = now + Math.max(100, endpoint.claimIdleMs() / 2);
-        Map.Entry<StreamEntryID, List<StreamEntryID>> r = connection.xautoclaimJustId(endpoint.stream(), group, consumer,
-                endpoint.claimIdleMs(), new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(max));
+        List<?> reply = (List<?>) connection.sendCommand(Protocol.Command.XAUTOCLAIM, stream, StreamCodec.bytes(group),
+                StreamCodec.bytes(consumer), StreamCodec.bytes(Long.toString(endpoint.claimIdleMs())),
+                StreamCodec.bytes("0-0"), StreamCodec.bytes("COUNT"), StreamCodec.bytes(Integer.toString(max)),
+                StreamCodec.bytes("JUSTID"));
+        if (reply.size() > 2) {
+            session.trimmedWhilePending(((List<?>) reply.get(2)).size());
+        }
         List<Held> out = new ArrayList<>();
-        for (StreamEntryID id : r.getValue()) {
+        for (Object raw : (List<?>) reply.get(1)) {
+            StreamEntryID id = new StreamEntryID(StreamCodec.text((byte[]) raw));
             StreamCodec.Decoded m = readEntry(id);
             if (m == null) {
-                continue; // trimmed while pending: it was counted as dropped when it was trimmed
+                continue; // trimmed after the claim: readEntry took it off the pending list and counted it
             }
             int attempt = deliveryCount(id) + 1;
             connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams().retryCount(attempt), id);
@@ -302,7 +337,9 @@ final class RedisReceiver implements BrokerReceiver {
         byte[] raw = StreamCodec.bytes(id.toString());
         List<Object> entries = connection.xrange(stream, raw, raw, 1);
         if (entries.isEmpty()) {
-            connection.xack(stream, StreamCodec.bytes(group), raw); // nothing left to deliver
+            // Trimmed while pending, before any handler had it: nothing left to deliver. Dropped,
+            // counted by whichever call takes it off the pending list.
+            session.trimmedWhilePending(connection.xack(stream, StreamCodec.bytes(group), raw));
             return null;
         }
         @SuppressWarnings("unchecked")
