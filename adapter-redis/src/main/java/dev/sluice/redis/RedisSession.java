@@ -322,7 +322,7 @@ final class RedisSession implements BrokerSession {
     /**
      * An entry the group had been handed was trimmed while pending and then found gone by a
      * member (on redelivery, or claimed after its member died); the member took it off the
-     * pending list (its {@code XACK} removed it, or {@code XAUTOCLAIM} did), so it is counted
+     * pending list (its {@code XACK} removed it), so it is counted
      * here once, as dropped.
      */
     void trimmedWhilePending(long count) {
@@ -349,7 +349,7 @@ final class RedisSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "pipelined XADD, at most " + spec.producer().maxInFlight() + " replies outstanding"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "entry left pending, XCLAIM back after " + c.redeliveryDelay().toMillis()
-                + " ms; XAUTOCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
+                + " ms; XPENDING IDLE + XCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "delivery count (XPENDING) >= " + c.maxAttempts() + ": XADD to '" + deadLetter + "' + XACK"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "entries above XINFO GROUPS last-delivered-id (XLEN, XRANGE), not the lag Redis 7.0 leaves stale after trims"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate: Redis has no rate limit")));

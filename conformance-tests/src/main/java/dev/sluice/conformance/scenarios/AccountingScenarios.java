@@ -22,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * Family 23: accounting under drop-oldest trimming and at scale. A producer outruns a slow
@@ -43,17 +44,17 @@ public abstract class AccountingScenarios extends ScenarioFamily {
 
     @Test
     @DisplayName("exact drop-oldest trimming: accepted = handled + dropped + dead-lettered, none both handled and dropped")
-    void exactTrimmingAccountsForEveryMessage() throws Exception {
-        accountsForEveryMessage(BacklogLimit.maxLength(100).dropOldest().exact());
+    void exactTrimmingAccountsForEveryMessage(TestReporter reporter) throws Exception {
+        accountsForEveryMessage(BacklogLimit.maxLength(100).dropOldest().exact(), reporter);
     }
 
     @Test
     @DisplayName("approximate drop-oldest trimming: accepted = handled + dropped + dead-lettered, none both handled and dropped")
-    void approximateTrimmingAccountsForEveryMessage() throws Exception {
-        accountsForEveryMessage(BacklogLimit.maxLength(500).dropOldest());
+    void approximateTrimmingAccountsForEveryMessage(TestReporter reporter) throws Exception {
+        accountsForEveryMessage(BacklogLimit.maxLength(500).dropOldest(), reporter);
     }
 
-    private void accountsForEveryMessage(BacklogLimit limit) throws Exception {
+    private void accountsForEveryMessage(BacklogLimit limit, TestReporter reporter) throws Exception {
         int sent = scaled(5_000);
         String destination = fresh("accounting");
         String deadLetter = fresh("accounting-dlq");
@@ -105,6 +106,7 @@ public abstract class AccountingScenarios extends ScenarioFamily {
         long deadLettered = p.consumer().deadLettered();
         String figures = "sent " + sent + ", accepted " + accepted + ", handled " + handled.count() + " (distinct "
                 + handled.distinct().size() + "), dropped " + dropped + ", dead-lettered " + deadLettered;
+        reporter.publishEntry("accounting", figures);
         assertThat(dropped).as("the backlog limit was reached: " + figures).isPositive();
         assertThat(handled.duplicates()).as("each message handled once, with no fault: " + figures).isZero();
         assertThat(p.consumer().acked()).as("handled = acked: " + figures).isEqualTo(handled.count());
