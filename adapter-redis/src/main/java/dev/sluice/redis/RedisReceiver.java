@@ -16,7 +16,6 @@ import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntryBinary;
@@ -30,9 +29,15 @@ import redis.clients.jedis.resps.StreamEntryBinary;
  *   <li>pause stops the reads; a read already blocked is cut short with {@code CLIENT UNBLOCK};
  *   <li>a nacked entry stays pending and comes back after the redelivery delay, claimed to this
  *       member again with its delivery count raised ({@code XCLAIM ... RETRYCOUNT n JUSTID});
- *   <li>entries left pending by a member that died are claimed with {@code XAUTOCLAIM} once idle
+ *   <li>entries left pending by a member that died are claimed ({@code XPENDING IDLE} + {@code XCLAIM}) once idle
  *       for {@code claimIdleMs}; this member keeps its own in-flight entries from looking idle
  *       by touching them ({@code XCLAIM ... JUSTID}) meanwhile;
+ *   <li>an entry trimmed ({@code MAXLEN}) while pending is its holder's to settle: acked when its
+ *       handler finishes (handled, never also dropped), dropped when it is due again (nack,
+ *       give-back) and found gone; one whose member died is dropped by the one call that takes
+ *       it off the pending list (the {@code XACK} of the claim or re-read that finds it gone). A member touches what it holds
+ *       while it waits at the cap too, so that it is never taken for dead while it lives; one
+ *       stalled beyond {@code claimIdleMs} is, as at-least-once allows;
  *   <li>the delivery count ({@code XPENDING}) is the attempt number.
  * </ul>
  */
@@ -152,13 +157,20 @@ final class RedisReceiver implements BrokerReceiver {
             List<Held> due = new ArrayList<>();
             synchronized (this) {
                 // The cap as the server counts it: entries acked but not yet XACKed are still pending.
-                while (!stopped && (paused || credit == 0 || inFlight.size() >= policy.maxInFlight())) {
-                    waitQuietly(pollMillis);
+                boolean blocked;
+                while ((blocked = !stopped && (paused || credit == 0 || inFlight.size() >= policy.maxInFlight()))) {
+                    // A member that waits still holds entries: it touches them in time, or another
+                    // member (or its own claim) would take them for abandoned while handlers run.
+                    long untilTouch = nextTouchAt - System.currentTimeMillis();
+                    if (untilTouch <= 0 && connection != null && !(inFlight.isEmpty() && retries.isEmpty())) {
+                        break;
+                    }
+                    waitQuietly(untilTouch > 0 ? Math.min(pollMillis, untilTouch) : pollMillis);
                 }
                 if (stopped) {
                     return;
                 }
-                n = (int) Math.min(Math.min(credit, policy.batchSize()), policy.maxInFlight() - inFlight.size());
+                n = blocked ? 0 : (int) Math.min(Math.min(credit, policy.batchSize()), policy.maxInFlight() - inFlight.size());
                 long now = System.currentTimeMillis();
                 for (Iterator<Held> it = retries.values().iterator(); it.hasNext() && due.size() < n; ) {
                     Held h = it.next();
@@ -175,6 +187,7 @@ final class RedisReceiver implements BrokerReceiver {
                     clientId = connection.clientId();
                     reconnected = true;
                 }
+                touchInFlight(); // before any claim: what this member holds is never idle to a claim
                 List<Held> fetched = new ArrayList<>(redeliver(due));
                 if (reconnected && fetched.size() < n) {
                     fetched.addAll(ownOrphans(n - fetched.size()));
@@ -185,7 +198,6 @@ final class RedisReceiver implements BrokerReceiver {
                 if (fetched.size() < n) {
                     fetched.addAll(read(n - fetched.size(), fetched.isEmpty() && nothingDueSoon() ? pollMillis : 0));
                 }
-                touchInFlight();
                 hand(fetched);
             } catch (JedisConnectionException e) {
                 sink.onError(e);
@@ -227,20 +239,40 @@ final class RedisReceiver implements BrokerReceiver {
     }
 
     /**
+     * KEYS[1] the stream; ARGV[1] the entry; ARGV[2] the group; ARGV[3] this member; ARGV[4] the
+     * delivery count to set. Returns 1 when claimed back, -1 when the entry was trimmed meanwhile
+     * (it is taken off the pending list, if a claim of Redis 7 has not done so already, and is
+     * dropped: this member holds it, so this member counts it), 0 when it is no longer pending
+     * (settled already). Atomic, so that a trim cannot come between the look and the claim.
+     */
+    private static final String CLAIM_OR_SETTLE = String.join("\n",
+            "if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then",
+            "  redis.call('XACK', KEYS[1], ARGV[2], ARGV[1])",
+            "  return -1",
+            "end",
+            "return #redis.call('XCLAIM', KEYS[1], ARGV[2], ARGV[3], 0, ARGV[1], 'RETRYCOUNT', ARGV[4], 'JUSTID')");
+
+    /**
      * Nacked entries whose delay has passed, and given-back ones: claimed back to this member with
      * the delivery count set to the attempt they are handed out as ({@code RETRYCOUNT}), so a
-     * give-back leaves the count where it was. They never left this member's pending list.
+     * give-back leaves the count where it was. They never left this member's pending list. One
+     * trimmed meanwhile reached no handler this time: it is counted as dropped, once.
      */
     private List<Held> redeliver(List<Held> due) {
         List<Held> out = new ArrayList<>();
+        long trimmed = 0;
         for (Held h : due) {
             int attempt = h.nextAttempt;
-            List<StreamEntryID> claimed = connection.xclaimJustId(endpoint.stream(), group, consumer, 0,
-                    XClaimParams.xClaimParams().retryCount(attempt), h.id);
-            if (!claimed.isEmpty()) {
+            Object r = connection.eval(CLAIM_OR_SETTLE, List.of(endpoint.stream()),
+                    List.of(h.id.toString(), group, consumer, Integer.toString(attempt)));
+            long outcome = (Long) r;
+            if (outcome > 0) {
                 out.add(new Held(h.id, h.message, h.malformed, attempt));
+            } else if (outcome < 0) {
+                trimmed++;
             }
         }
+        session.trimmedWhilePending(trimmed);
         return out;
     }
 
@@ -276,20 +308,49 @@ final class RedisReceiver implements BrokerReceiver {
         return out;
     }
 
-    /** Entries idle at other members for longer than the claim idle time: a member died. */
+    /**
+     * KEYS[1] the stream; ARGV[1] the group; ARGV[2] this member; ARGV[3] the claim idle time;
+     * ARGV[4] how many. Returns {claimed ids, dropped}: the entries idle at other members for at
+     * least the idle time, claimed to this one; of those, the ones trimmed while pending there
+     * are taken off the pending list and counted. Not {@code XAUTOCLAIM}: Redis 7 takes a trimmed
+     * entry off the pending list there before it looks at the idle time, so it would take one a
+     * live member's handler still holds, which that handler then acks (handled and dropped).
+     */
+    private static final String CLAIM_IDLE = String.join("\n",
+            "local claimed, dropped = {}, 0",
+            "for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', ARGV[4])) do",
+            "  if p[2] ~= ARGV[2] then",
+            "    if #redis.call('XRANGE', KEYS[1], p[1], p[1]) == 0 then",
+            "      dropped = dropped + redis.call('XACK', KEYS[1], ARGV[1], p[1])",
+            "    else",
+            "      for _, id in ipairs(redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], p[1], 'JUSTID')) do",
+            "        claimed[#claimed + 1] = id",
+            "      end",
+            "    end",
+            "  end",
+            "end",
+            "return {claimed, dropped}");
+
+    /**
+     * Entries idle at other members for longer than the claim idle time: a member died. Those
+     * trimmed while they were pending there reached no handler: the claim takes them off the
+     * pending list and counts them as dropped, once (no other call can take them off again).
+     */
     private List<Held> claimAbandoned(int max) {
         long now = System.currentTimeMillis();
         if (now < nextClaimAt) {
             return List.of();
         }
         nextClaimAt = now + Math.max(100, endpoint.claimIdleMs() / 2);
-        Map.Entry<StreamEntryID, List<StreamEntryID>> r = connection.xautoclaimJustId(endpoint.stream(), group, consumer,
-                endpoint.claimIdleMs(), new StreamEntryID(0, 0), XAutoClaimParams.xAutoClaimParams().count(max));
+        List<?> reply = (List<?>) connection.eval(CLAIM_IDLE, List.of(endpoint.stream()),
+                List.of(group, consumer, Long.toString(endpoint.claimIdleMs()), Integer.toString(max)));
+        session.trimmedWhilePending((Long) reply.get(1));
         List<Held> out = new ArrayList<>();
-        for (StreamEntryID id : r.getValue()) {
+        for (Object raw : (List<?>) reply.get(0)) {
+            StreamEntryID id = new StreamEntryID(raw instanceof byte[] b ? StreamCodec.text(b) : raw.toString());
             StreamCodec.Decoded m = readEntry(id);
             if (m == null) {
-                continue; // trimmed while pending: it was counted as dropped when it was trimmed
+                continue; // trimmed after the claim: readEntry took it off the pending list and counted it
             }
             int attempt = deliveryCount(id) + 1;
             connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams().retryCount(attempt), id);
@@ -302,7 +363,9 @@ final class RedisReceiver implements BrokerReceiver {
         byte[] raw = StreamCodec.bytes(id.toString());
         List<Object> entries = connection.xrange(stream, raw, raw, 1);
         if (entries.isEmpty()) {
-            connection.xack(stream, StreamCodec.bytes(group), raw); // nothing left to deliver
+            // Trimmed while pending, before any handler had it: nothing left to deliver. Dropped,
+            // counted by whichever call takes it off the pending list.
+            session.trimmedWhilePending(connection.xack(stream, StreamCodec.bytes(group), raw));
             return null;
         }
         @SuppressWarnings("unchecked")

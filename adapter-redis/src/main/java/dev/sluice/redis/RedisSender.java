@@ -21,8 +21,17 @@ import redis.clients.jedis.params.XAddParams;
  * Sends with pipelined {@code XADD} on a connection of its own: the runs the channel hands over
  * (never more than the producer's in-flight cap) are written by the sender's one writer thread in
  * pipelines of up to {@value #PIPELINE} commands, so the replies outstanding stay bounded. A backlog limit turns each
- * add into one Lua script that checks {@code XLEN} and trims atomically and says how many entries
- * it trimmed, so that every broker-side drop is reported.
+ * add into one Lua script that checks {@code XLEN} and trims atomically and says how many of the
+ * entries it trimmed no consumer had been handed, so that every broker-side drop is reported once.
+ *
+ * <p><b>Accounting.</b> A trimmed entry is dropped for a group only if the group had not been
+ * handed it (its ID is above the group's last-delivered-id); one the group had been handed is
+ * settled by the member that holds it (handled, dead-lettered, or dropped when it is found
+ * trimmed on redelivery or by a claim after its member died, see {@link RedisReceiver}). So for
+ * one group {@code accepted = handled + dropped + dead-lettered} exactly. Each group is its own
+ * account: with several groups on the stream the drops reported are the sum of each group's, and
+ * {@code accepted × groups = handled + dropped + dead-lettered} over all of them (when every group
+ * is consumed through this channel). With no group yet, every trimmed entry is a drop.
  *
  * <p>{@code OOM command not allowed} (maxmemory reached) is the broker-pressure signal: the channel
  * is told the broker is blocked until an add succeeds again.
@@ -33,19 +42,48 @@ final class RedisSender extends SerialSender {
 
     /**
      * KEYS[1] the stream; ARGV[1] 'reject' | 'trim' | 'none'; ARGV[2] max length; ARGV[3] '=' or
-     * '~'; ARGV[4..] field, value, ... Returns {id, trimmed}; id is '' when refused.
+     * '~'; ARGV[4..] field, value, ... Returns {id, trimmed, dropped}; id is '' when refused.
+     *
+     * <p>{@code dropped} counts only what no consumer had been handed: a trim removes the oldest
+     * entries, so before an add that may trim (the stream holds the limit already) the script
+     * counts, per group, how many of the oldest {@code before + 1 - max} entries are at or below
+     * the group's last-delivered-id ({@code XRANGE - last COUNT n}). Of the {@code t} entries the
+     * add then trims, {@code min(t, seen)} had been delivered to that group (they are settled by
+     * its ack, its dead letter, or as dropped when found trimmed by a claim) and the rest had not:
+     * those are the group's drops. This is exact for {@code MAXLEN =} and {@code MAXLEN ~} alike,
+     * since either trims a prefix of the stream, and costs nothing while the stream is below its
+     * limit. With several groups each group's drops are added up; with none, every trimmed entry
+     * is a drop.
      */
     private static final byte[] ADD_SCRIPT = StreamCodec.bytes(String.join("\n",
             "local before = redis.call('XLEN', KEYS[1])",
-            "if ARGV[1] == 'reject' and before >= tonumber(ARGV[2]) then return {'', 0} end",
+            "local max = tonumber(ARGV[2])",
+            "if ARGV[1] == 'reject' and before >= max then return {'', 0, 0} end",
             "local args = {'XADD', KEYS[1]}",
+            "local seen = {}",
             "if ARGV[1] == 'trim' then",
             "  args[#args + 1] = 'MAXLEN'; args[#args + 1] = ARGV[3]; args[#args + 1] = ARGV[2]",
+            "  local most = before + 1 - max",
+            "  if most > 0 and before > 0 then",
+            "    for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do",
+            "      for i = 1, #g, 2 do",
+            "        if g[i] == 'last-delivered-id' then",
+            "          seen[#seen + 1] = #redis.call('XRANGE', KEYS[1], '-', g[i + 1], 'COUNT', most)",
+            "        end",
+            "      end",
+            "    end",
+            "  end",
             "end",
             "args[#args + 1] = '*'",
             "for i = 4, #ARGV do args[#args + 1] = ARGV[i] end",
             "local id = redis.call(unpack(args))",
-            "return {id, before + 1 - redis.call('XLEN', KEYS[1])}"));
+            "local trimmed = before + 1 - redis.call('XLEN', KEYS[1])",
+            "local dropped = trimmed",
+            "if trimmed > 0 and #seen > 0 then",
+            "  dropped = 0",
+            "  for _, n in ipairs(seen) do dropped = dropped + trimmed - math.min(trimmed, n) end",
+            "end",
+            "return {id, trimmed, dropped}"));
 
 
     private final RedisEndpoint endpoint;
@@ -128,9 +166,9 @@ final class RedisSender extends SerialSender {
         }
         if (value instanceof List<?> scriptReply) {
             byte[] id = (byte[]) scriptReply.get(0);
-            long trimmed = (Long) scriptReply.get(1);
-            if (trimmed > 0) {
-                events.dropped(trimmed, DropReason.BACKLOG_TRIMMED);
+            long dropped = (Long) scriptReply.get(2); // trimmed before any consumer had them
+            if (dropped > 0) {
+                events.dropped(dropped, DropReason.BACKLOG_TRIMMED);
             }
             if (id.length == 0) {
                 events.dropped(message, DropReason.BACKLOG_REJECTED);

@@ -33,12 +33,12 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XTrimParams;
-import redis.clients.jedis.resps.StreamGroupInfo;
 
 /**
  * A channel's connections to one Redis stream: the sender's connection, one per receiver, and a
- * small pool for acks, dead letters and the background reader of the backlog ({@code XINFO
- * GROUPS} lag, refreshed every {@value #REFRESH_MILLIS} ms, never per send), which also applies a
+ * small pool for acks, dead letters and the background reader of the backlog (the entries above
+ * each group's last-delivered-id, counted by a script, refreshed every {@value #REFRESH_MILLIS}
+ * ms, never per send), which also applies a
  * maximum age with {@code XTRIM MINID} and reports what it removed.
  *
  * <p>An acked entry is deleted ({@code XDEL}) while the stream has a single group (unless
@@ -269,24 +269,66 @@ final class RedisSession implements BrokerSession {
         });
     }
 
-    /** The fullest group's undelivered entries; with no group, the stream's length. */
+    /** The most entries the backlog script reads on either side of a group's last-delivered-id. */
+    static final int BACKLOG_EXACT_WITHIN = 1_000;
+
+    /**
+     * KEYS[1] the stream; ARGV[1] {@link #BACKLOG_EXACT_WITHIN}. Returns {undelivered, groups}:
+     * the fullest group's entries above its last-delivered-id, bounded by {@code XLEN} (the
+     * length when there is no group). {@code XINFO GROUPS} lag is not used as it stands: Redis
+     * 7.0 does not lower it when a trim removes entries the group had not read, so after trims it
+     * can exceed the length many times over. The script counts instead, atomically: the entries
+     * at or below the group's last-delivered-id ({@code XRANGE - last}), which with one group and
+     * acked entries deleted are only the pending ones, so {@code XLEN} minus them is exact; else
+     * the entries above it ({@code XRANGE (last +}), exact when fewer than ARGV[1]; else (both
+     * sides hold more) the lag, or length minus pending, kept within what the counts allow.
+     */
+    private static final byte[] BACKLOG_SCRIPT = StreamCodec.bytes(String.join("\n",
+            "if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end",
+            "local len = redis.call('XLEN', KEYS[1])",
+            "local groups = redis.call('XINFO', 'GROUPS', KEYS[1])",
+            "if #groups == 0 then return {len, 0} end",
+            "local k = tonumber(ARGV[1])",
+            "local fullest = 0",
+            "for _, g in ipairs(groups) do",
+            "  local f = {}",
+            "  for i = 1, #g, 2 do f[g[i]] = g[i + 1] end",
+            "  local undelivered",
+            "  local seen = #redis.call('XRANGE', KEYS[1], '-', f['last-delivered-id'], 'COUNT', k)",
+            "  if seen < k then",
+            "    undelivered = len - seen",
+            "  else",
+            "    local ahead = #redis.call('XRANGE', KEYS[1], '(' .. f['last-delivered-id'], '+', 'COUNT', k)",
+            "    if ahead < k then",
+            "      undelivered = ahead",
+            "    else",
+            "      local guess = f['lag'] or (len - f['pending'])",
+            "      undelivered = math.max(k, math.min(len - k, guess))",
+            "    end",
+            "  end",
+            "  fullest = math.max(fullest, undelivered)",
+            "end",
+            "return {fullest, #groups}"));
+
+    /** The fullest group's undelivered entries ({@link #BACKLOG_SCRIPT}); with no group, the stream's length. */
     private long readBacklog(Jedis j) {
-        if (!j.exists(endpoint.stream())) {
-            return 0;
+        Object reply = j.eval(BACKLOG_SCRIPT, List.of(StreamCodec.bytes(endpoint.stream())),
+                List.of(StreamCodec.bytes(Integer.toString(BACKLOG_EXACT_WITHIN))));
+        List<?> figures = (List<?>) reply;
+        groups = (int) Math.max(1, (Long) figures.get(1));
+        return (Long) figures.get(0);
+    }
+
+    /**
+     * An entry the group had been handed was trimmed while pending and then found gone by a
+     * member (on redelivery, or claimed after its member died); the member took it off the
+     * pending list (its {@code XACK} removed it), so it is counted
+     * here once, as dropped.
+     */
+    void trimmedWhilePending(long count) {
+        if (count > 0) {
+            events.dropped(count, DropReason.BACKLOG_TRIMMED);
         }
-        long length = j.xlen(endpoint.stream());
-        List<StreamGroupInfo> infos = j.xinfoGroups(endpoint.stream());
-        groups = Math.max(1, infos.size());
-        if (infos.isEmpty()) {
-            return length;
-        }
-        long max = 0;
-        for (StreamGroupInfo g : infos) {
-            Object lag = g.getGroupInfo().get("lag");
-            long undelivered = lag instanceof Long l ? l : Math.max(0, length - g.getPending()); // lag is null after trims
-            max = Math.max(max, undelivered);
-        }
-        return max;
     }
 
     @Override
@@ -307,9 +349,9 @@ final class RedisSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "pipelined XADD, at most " + spec.producer().maxInFlight() + " replies outstanding"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "entry left pending, XCLAIM back after " + c.redeliveryDelay().toMillis()
-                + " ms; XAUTOCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
+                + " ms; XPENDING IDLE + XCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "delivery count (XPENDING) >= " + c.maxAttempts() + ": XADD to '" + deadLetter + "' + XACK"));
-        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "XINFO GROUPS lag"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "entries above XINFO GROUPS last-delivered-id (XLEN, XRANGE), not the lag Redis 7.0 leaves stale after trims"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate: Redis has no rate limit")));
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST

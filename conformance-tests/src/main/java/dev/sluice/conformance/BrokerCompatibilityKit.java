@@ -1,5 +1,6 @@
 package dev.sluice.conformance;
 
+import dev.sluice.conformance.scenarios.AccountingScenarios;
 import dev.sluice.conformance.scenarios.BacklogLimitScenarios;
 import dev.sluice.conformance.scenarios.BacklogSignalScenarios;
 import dev.sluice.conformance.scenarios.BadInputScenarios;
@@ -220,6 +221,14 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("22 pause/resume churn and give-back")
     class PauseChurn extends PauseChurnScenarios {
         PauseChurn() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("23 accounting under trimming and at scale")
+    class Accounting extends AccountingScenarios {
+        Accounting() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }
