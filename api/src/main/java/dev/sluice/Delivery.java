@@ -1,5 +1,7 @@
 package dev.sluice;
 
+import java.util.Optional;
+
 /**
  * One message handed to a consumer, in flight until it is settled.
  *
@@ -46,4 +48,21 @@ public interface Delivery {
 
     /** @return true once acked, nacked, released or dead-lettered */
     boolean isSettled();
+
+    /**
+     * The broker client's own object for this delivery, for what {@link Message} does not carry:
+     * Kafka's {@code ConsumerRecord<byte[], byte[]>} (key and header values as bytes, repeated
+     * header names, a tombstone's null value, partition, offset, timestamp), RabbitMQ's
+     * {@code com.rabbitmq.client.Delivery} (envelope and properties), SQS's
+     * {@code software.amazon.awssdk.services.sqs.model.Message} (every attribute), Redis's
+     * {@code redis.clients.jedis.resps.StreamEntryBinary} (every field as the server had it).
+     * Reading it settles nothing; it must not be modified.
+     *
+     * @param type the class expected, for example {@code ConsumerRecord.class}
+     * @return the object, or empty when the broker's delivery is not of that type (or, as with
+     *     {@code mem://}, there is none)
+     */
+    default <T> Optional<T> unwrap(Class<T> type) {
+        return Optional.empty();
+    }
 }

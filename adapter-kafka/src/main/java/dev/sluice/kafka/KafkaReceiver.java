@@ -593,6 +593,11 @@ final class KafkaReceiver implements BrokerReceiver {
         }
 
         @Override
+        public Object nativeDelivery() {
+            return record;
+        }
+
+        @Override
         public Message message() {
             return message;
         }

@@ -85,6 +85,48 @@ class KafkaBrokerSideTest {
     }
 
     @Test
+    @DisplayName("what Message cannot carry is in the record: non-UTF-8 keys and header values, repeated headers, a tombstone")
+    void nativeRecordKeepsEveryByte() throws Exception {
+        String topic = fresh("bytes");
+        BackpressureChannel ch = open(topic, 1, ConsumerPolicy.pull(10));
+        byte[] key = {(byte) 0xff, (byte) 0xfe, 0x00};
+        byte[] first = {0x00, (byte) 0xc3};
+        byte[] second = {(byte) 0x80};
+        Map<String, Object> config = Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.host() + ":" + kafka.port(),
+                org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.ByteArraySerializer.class.getName(),
+                org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        try (var plain = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(config)) {
+            var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+            headers.add("h", first);
+            headers.add("h", second);
+            plain.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, key, "v".getBytes(), headers)).get(10, TimeUnit.SECONDS);
+            plain.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, key, null)).get(10, TimeUnit.SECONDS);
+        }
+        List<Delivery> got = new CopyOnWriteArrayList<>();
+        ch.consumer(fresh("g")).start(got::add);
+        await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 2);
+
+        @SuppressWarnings("unchecked")
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record =
+                got.get(0).unwrap(org.apache.kafka.clients.consumer.ConsumerRecord.class).orElseThrow();
+        assertThat(record.key()).isEqualTo(key);
+        assertThat(got.get(0).message().key()).as("the portable key is the UTF-8 reading, lossy here").contains("\uFFFD");
+        List<byte[]> values = new java.util.ArrayList<>();
+        record.headers().headers("h").forEach(h -> values.add(h.value()));
+        assertThat(values).containsExactly(first, second);
+        assertThat(got.get(0).unwrap(String.class)).as("a type the delivery is not").isEmpty();
+
+        @SuppressWarnings("unchecked")
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> tombstone =
+                got.get(1).unwrap(org.apache.kafka.clients.consumer.ConsumerRecord.class).orElseThrow();
+        assertThat(tombstone.value()).as("a tombstone keeps its null value").isNull();
+        assertThat(got.get(1).message().payload()).isEmpty();
+    }
+
+    @Test
     @DisplayName("the committed offset stops at an unacked record while the records after it are acked, and passes it once acked")
     void commitsNeverPassAnUnackedRecord() throws Exception {
         String topic = fresh("commit");

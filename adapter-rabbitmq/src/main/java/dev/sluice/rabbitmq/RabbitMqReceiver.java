@@ -328,7 +328,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
                 malformed = "its properties could not be read: " + e;
                 attempt = envelope.isRedeliver() ? 2 : 1;
             }
-            arrived(new Delivery(channel, envelope.getDeliveryTag(), props.getMessageId(), message, malformed, attempt));
+            arrived(new Delivery(channel, envelope, props, body, message, malformed, attempt));
         }
     }
 
@@ -336,14 +336,21 @@ final class RabbitMqReceiver implements BrokerReceiver {
         private final Channel on;
         private final long tag;
         private final String messageId;
+        private final Envelope envelope;
+        private final AMQP.BasicProperties props;
+        private final byte[] body;
         private final Message message;
         private final String malformed;
         private final int attempt;
 
-        Delivery(Channel on, long tag, String messageId, Message message, String malformed, int attempt) {
+        Delivery(Channel on, Envelope envelope, AMQP.BasicProperties props, byte[] body, Message message, String malformed,
+                 int attempt) {
             this.on = on;
-            this.tag = tag;
-            this.messageId = messageId;
+            this.tag = envelope.getDeliveryTag();
+            this.messageId = props.getMessageId();
+            this.envelope = envelope;
+            this.props = props;
+            this.body = body;
             this.malformed = malformed;
             this.message = message;
             this.attempt = attempt;
@@ -352,6 +359,11 @@ final class RabbitMqReceiver implements BrokerReceiver {
         @Override
         public Message message() {
             return message;
+        }
+
+        @Override
+        public Object nativeDelivery() {
+            return new com.rabbitmq.client.Delivery(envelope, props, body);
         }
 
         @Override

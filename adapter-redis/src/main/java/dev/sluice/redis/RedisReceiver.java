@@ -48,19 +48,22 @@ final class RedisReceiver implements BrokerReceiver {
         final StreamEntryID id;
         final Message message;
         final String malformed;
+        /** the entry's fields as the server had them, for {@code Delivery.unwrap} */
+        final Map<byte[], byte[]> fields;
         final int attempt;
         long dueAt = Long.MAX_VALUE;
         /** the attempt of its next delivery: one more after a nack, the same after a give-back */
         int nextAttempt;
 
         Held(StreamEntryID id, StreamCodec.Decoded decoded, int attempt) {
-            this(id, decoded.message(), decoded.malformed(), attempt);
+            this(id, decoded.message(), decoded.malformed(), decoded.fields(), attempt);
         }
 
-        Held(StreamEntryID id, Message message, String malformed, int attempt) {
+        Held(StreamEntryID id, Message message, String malformed, Map<byte[], byte[]> fields, int attempt) {
             this.id = id;
             this.message = message;
             this.malformed = malformed;
+            this.fields = fields;
             this.attempt = attempt;
         }
     }
@@ -267,7 +270,7 @@ final class RedisReceiver implements BrokerReceiver {
                     List.of(h.id.toString(), group, consumer, Integer.toString(attempt)));
             long outcome = (Long) r;
             if (outcome > 0) {
-                out.add(new Held(h.id, h.message, h.malformed, attempt));
+                out.add(new Held(h.id, h.message, h.malformed, h.fields, attempt));
             } else if (outcome < 0) {
                 trimmed++;
             }
@@ -509,6 +512,11 @@ final class RedisReceiver implements BrokerReceiver {
         @Override
         public Message message() {
             return held.message;
+        }
+
+        @Override
+        public Object nativeDelivery() {
+            return new redis.clients.jedis.resps.StreamEntryBinary(held.id, held.fields);
         }
 
         @Override

@@ -38,7 +38,7 @@ final class StreamCodec {
     }
 
     /** A decoded entry and, when it was not what Sluice writes, why. */
-    record Decoded(Message message, String malformed) {
+    record Decoded(Message message, String malformed, Map<byte[], byte[]> fields) {
     }
 
     /** @param payloadField the field that holds the payload: {@code p} for what Sluice writes */
@@ -74,7 +74,7 @@ final class StreamCodec {
             payload = new byte[0];
         }
         Message m = Message.of(payload).key(key).priority(priority);
-        return new Decoded(headers.isEmpty() ? m : m.headers(headers), malformed);
+        return new Decoded(headers.isEmpty() ? m : m.headers(headers), malformed, fields);
     }
 
 

@@ -135,7 +135,7 @@ final class SqsReceiver implements BrokerReceiver {
             for (software.amazon.awssdk.services.sqs.model.Message m : got) {
                 inFlight.put(m.messageId(), m.receiptHandle());
                 int attempt = giveBacks.attempt(m.messageId(), receiveCount(m));
-                run.add(new Delivery(m.messageId(), m.receiptHandle(), SqsCodec.decode(m), attempt));
+                run.add(new Delivery(m, SqsCodec.decode(m), attempt));
             }
             if (!run.isEmpty()) {
                 sink.onDeliveries(run);
@@ -214,15 +214,17 @@ final class SqsReceiver implements BrokerReceiver {
     }
 
     private final class Delivery implements BrokerDelivery {
+        private final software.amazon.awssdk.services.sqs.model.Message raw;
         private final String id;
         private final String receipt;
         private final Message message;
         private final String malformed;
         private final int attempt;
 
-        Delivery(String id, String receipt, SqsCodec.Decoded decoded, int attempt) {
-            this.id = id;
-            this.receipt = receipt;
+        Delivery(software.amazon.awssdk.services.sqs.model.Message raw, SqsCodec.Decoded decoded, int attempt) {
+            this.raw = raw;
+            this.id = raw.messageId();
+            this.receipt = raw.receiptHandle();
             this.message = decoded.message();
             this.malformed = decoded.malformed();
             this.attempt = attempt;
@@ -231,6 +233,11 @@ final class SqsReceiver implements BrokerReceiver {
         @Override
         public String malformed() {
             return malformed;
+        }
+
+        @Override
+        public Object nativeDelivery() {
+            return raw;
         }
 
         @Override

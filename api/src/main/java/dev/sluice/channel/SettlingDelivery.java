@@ -4,6 +4,7 @@ import dev.sluice.ConsumerPolicy;
 import dev.sluice.Delivery;
 import dev.sluice.Message;
 import dev.sluice.spi.BrokerDelivery;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -58,6 +59,12 @@ final class SettlingDelivery implements Delivery {
     @Override
     public Message message() {
         return delivery.message();
+    }
+
+    @Override
+    public <T> Optional<T> unwrap(Class<T> type) {
+        Object raw = delivery.nativeDelivery();
+        return type.isInstance(raw) ? Optional.of(type.cast(raw)) : Optional.empty();
     }
 
     @Override

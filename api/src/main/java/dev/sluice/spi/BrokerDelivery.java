@@ -45,4 +45,12 @@ public interface BrokerDelivery {
 
     /** Moves it to the dead letter destination, then acks it. */
     void deadLetter(String reason);
+
+    /**
+     * @return the broker client's own object for this delivery (see {@link dev.sluice.Delivery#unwrap}),
+     *     or null when there is none
+     */
+    default Object nativeDelivery() {
+        return null;
+    }
 }

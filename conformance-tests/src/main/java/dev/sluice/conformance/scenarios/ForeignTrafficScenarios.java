@@ -41,7 +41,11 @@ public abstract class ForeignTrafficScenarios extends ScenarioFamily {
         String destination = fresh("foreign-in");
         BackpressureChannel ch = open(ChannelSpec.of(foreign.uri(broker, destination)));
         List<Message> received = new CopyOnWriteArrayList<>();
-        ch.consumer(group).start(d -> received.add(d.message()));
+        List<Object> natives = new CopyOnWriteArrayList<>();
+        ch.consumer(group).start(d -> {
+            received.add(d.message());
+            d.unwrap(Object.class).ifPresent(natives::add);
+        });
         int n = 3;
         for (int i = 0; i < n; i++) {
             foreign.write(destination, new NativeMessage(("{\"order\":" + i + "}").getBytes(StandardCharsets.UTF_8), null,
@@ -54,6 +58,7 @@ public abstract class ForeignTrafficScenarios extends ScenarioFamily {
             String i = body.substring(9, 10);
             assertThat(m.headers()).as("headers of " + body).containsEntry("trace-id", "t-" + i).containsEntry("type", "created");
         }
+        assertThat(natives).as("the broker client's own object behind every delivery (Delivery.unwrap)").hasSize(n);
         await("every plain message acked").until(() -> ch.pressure().consumer().acked() == n);
         assertThat(ch.pressure().consumer().malformed()).as("a plain message is not malformed").isZero();
     }
