@@ -16,7 +16,9 @@ public record StrategyMapping(Strategy strategy, Mechanism mechanism, String det
     public enum Strategy {
         PULL_BATCH, WAIT_FOR_DATA, IN_FLIGHT_CAP, PAUSE_RESUME, PRODUCER_BLOCK, PRODUCER_DROP,
         RATE_LIMIT, BROKER_PRESSURE, BACKLOG_DROP_OLDEST, BACKLOG_REJECT_NEWEST, BACKLOG_MAX_AGE,
-        BACKLOG_SIGNAL, REDELIVERY, GIVE_BACK, DEAD_LETTER, PRIORITY
+        BACKLOG_SIGNAL, REDELIVERY, GIVE_BACK, DEAD_LETTER, PRIORITY,
+        /** What a consumer group is on the broker: independent groups, or one queue every consumer shares. */
+        CONSUMER_GROUPS
     }
 
     /** Who does the work. */

@@ -190,8 +190,12 @@ final class RabbitMqSession implements BrokerSession {
                 + deadLetterTarget() + " and acked: the queue's dead-letter exchange reports backlog drops instead"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, topology.independentGroups()
                 ? "queue.declare-ok message count of the deepest queue among the groups this channel consumes (or, while"
-                        + " it consumes none, its required groups); " + topology.describe()
-                : "queue.declare-ok message count; " + topology.describe()));
+                        + " it consumes none, its required groups)"
+                : "queue.declare-ok message count"));
+        m.add(topology.independentGroups()
+                ? StrategyMapping.nativeKnob(Strategy.CONSUMER_GROUPS, topology.describe())
+                : StrategyMapping.unsupported(Strategy.CONSUMER_GROUPS, topology.describe()
+                        + "; a second group is refused (?groups=exchange for a queue per group)"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate")));
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST

@@ -352,6 +352,7 @@ final class RedisSession implements BrokerSession {
                 + " ms; XPENDING IDLE + XCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "delivery count (XPENDING) >= " + c.maxAttempts() + ": XADD to '" + deadLetter + "' + XACK"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "entries above XINFO GROUPS last-delivered-id (XLEN, XRANGE), not the lag Redis 7.0 leaves stale after trims"));
+        m.add(StrategyMapping.nativeKnob(Strategy.CONSUMER_GROUPS, "XGROUP CREATE per group: each group reads every entry, members (XREADGROUP consumers) share them"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate: Redis has no rate limit")));
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST

@@ -180,6 +180,8 @@ final class SqsSession implements BrokerSession {
         m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after ApproximateReceiveCount >= " + c.maxAttempts()
                 + " sent to queue '" + deadLetterName + "' and deleted (a queue's own redrive policy also works)"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "ApproximateNumberOfMessages, cached"));
+        m.add(StrategyMapping.unsupported(Strategy.CONSUMER_GROUPS, "one queue that every consumer shares: a second group is refused"
+                + " (fan out with an SNS topic and a queue per group, each its own channel)"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate")));
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == dev.sluice.BacklogLimit.WhenFull.DROP_OLDEST

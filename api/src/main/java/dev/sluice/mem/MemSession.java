@@ -152,6 +152,7 @@ final class MemSession implements BrokerSession, BrokerSender {
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "nacked entries requeued after " + c.redeliveryDelay().toMillis() + " ms"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " deliveries to '" + deadLetter + "'"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "ready entries of the fullest group"));
+        m.add(StrategyMapping.nativeKnob(Strategy.CONSUMER_GROUPS, "a cursor per group: each group reads every message, members share them"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT, r + " in the gate")));
         BacklogLimit limit = destination.limit();
         if (limit != null) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.sluice.BackpressureChannel;
 import dev.sluice.Capability;
 import dev.sluice.Message;
+import dev.sluice.StrategyMapping;
 import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
@@ -34,6 +35,7 @@ public abstract class TwoGroupScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(destination, 2));
         assumeTrue(ch.capabilities().contains(Capability.INDEPENDENT_GROUPS),
                 broker.name() + " keeps one queue per destination: groups compete (checked by the refusal scenario)");
+        assertThat(groupsMapping(ch)).as("the mapping says how groups are independent").isNotEqualTo(StrategyMapping.Mechanism.UNSUPPORTED);
         String billing = group;
         String audit = group + "-ops";
         Received billingA = new Received();
@@ -61,12 +63,19 @@ public abstract class TwoGroupScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(fresh("one-queue")));
         assumeFalse(ch.capabilities().contains(Capability.INDEPENDENT_GROUPS),
                 broker.name() + " has independent groups (checked by the scenario above)");
+        assertThat(groupsMapping(ch)).as("the mapping says groups are not independent").isEqualTo(StrategyMapping.Mechanism.UNSUPPORTED);
         ch.consumer(group);
         ch.consumer(group); // a second member of the same group is fine
         assertThatThrownBy(() -> ch.consumer(group + "-ops"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'" + group + "-ops'")
                 .hasMessageContaining("INDEPENDENT_GROUPS");
+    }
+
+    private static StrategyMapping.Mechanism groupsMapping(BackpressureChannel ch) {
+        return ch.mapping().stream().filter(m -> m.strategy() == StrategyMapping.Strategy.CONSUMER_GROUPS)
+                .map(StrategyMapping::mechanism).findFirst()
+                .orElseThrow(() -> new AssertionError("no CONSUMER_GROUPS line in the mapping: " + ch.mapping()));
     }
 
     private static int union(Received a, Received b) {
