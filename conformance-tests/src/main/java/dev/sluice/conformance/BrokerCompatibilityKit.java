@@ -9,6 +9,7 @@ import dev.sluice.conformance.scenarios.ConnectionFaultScenarios;
 import dev.sluice.conformance.scenarios.ConsumerCrashScenarios;
 import dev.sluice.conformance.scenarios.ConsumerGroupScenarios;
 import dev.sluice.conformance.scenarios.DeliveryScenarios;
+import dev.sluice.conformance.scenarios.ExistingDestinationScenarios;
 import dev.sluice.conformance.scenarios.GracefulCloseScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
 import dev.sluice.conformance.scenarios.ForeignTrafficScenarios;
@@ -229,6 +230,14 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("23 accounting under trimming and at scale")
     class Accounting extends AccountingScenarios {
         Accounting() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("24 existing destinations")
+    class ExistingDestinations extends ExistingDestinationScenarios {
+        ExistingDestinations() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }

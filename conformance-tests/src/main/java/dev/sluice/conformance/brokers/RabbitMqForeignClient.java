@@ -11,14 +11,72 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** amqp-client as a plain application uses it: publish to the queue through the default exchange, basic.get to read. */
+/**
+ * amqp-client as a plain application uses it: publish to the queue through the default exchange,
+ * basic.get to read, and a durable queue of its own declared with arguments
+ * ({@code x-max-length}, {@code x-message-ttl}). What a queue was declared with is read back with
+ * {@code rabbitmqctl list_queues}: AMQP has no way to ask.
+ */
 final class RabbitMqForeignClient implements ForeignClient {
 
-    private final Connection connection;
+    /** The application's own {@code x-max-length}: room for what the kit writes, and not a kit value. */
+    static final int EXISTING_MAX_LENGTH = 7;
+    /** The queue properties {@link #settings} reads, in {@code rabbitmqctl list_queues} terms. */
+    private static final List<String> PROPERTIES = List.of("durable", "auto_delete", "exclusive", "type", "policy", "arguments");
 
-    RabbitMqForeignClient(Connection connection) {
+    private final Connection connection;
+    private final String vhost;
+    private final Function<String[], List<String>> rabbitmqctl;
+
+    /**
+     * @param rabbitmqctl runs {@code rabbitmqctl} with the given arguments against the node under
+     *     test and returns its output lines
+     */
+    RabbitMqForeignClient(Connection connection, String vhost, Function<String[], List<String>> rabbitmqctl) {
         this.connection = connection;
+        this.vhost = vhost;
+        this.rabbitmqctl = rabbitmqctl;
+    }
+
+    /** A durable queue declared with {@code x-max-length} and {@code x-message-ttl}; no groups: a queue has none. */
+    @Override
+    public boolean createExisting(String destination, String appGroup, List<NativeMessage> messages) throws Exception {
+        if (messages.size() > EXISTING_MAX_LENGTH) {
+            throw new IllegalArgumentException("messages (" + messages.size() + ") must not exceed the queue's x-max-length ("
+                    + EXISTING_MAX_LENGTH + ")");
+        }
+        Channel ch = connection.createChannel();
+        try {
+            ch.queueDeclare(destination, true, false, false, Map.of("x-max-length", EXISTING_MAX_LENGTH,
+                    "x-message-ttl", EXISTING_RETENTION.toMillis()));
+        } finally {
+            ch.close();
+        }
+        for (NativeMessage m : messages) {
+            write(destination, m);
+        }
+        return true;
+    }
+
+    /** The queue's durability, exclusivity, type, policy and arguments, as {@code rabbitmqctl list_queues} shows them. */
+    @Override
+    public Optional<Map<String, String>> settings(String destination, String appGroup) {
+        List<String> command = new ArrayList<>(List.of("list_queues", "-p", vhost, "name"));
+        command.addAll(PROPERTIES);
+        command.add("--no-table-headers");
+        for (String line : rabbitmqctl.apply(command.toArray(String[]::new))) {
+            String[] cols = line.split("\t", -1);
+            if (cols.length == PROPERTIES.size() + 1 && cols[0].equals(destination)) {
+                Map<String, String> settings = new LinkedHashMap<>();
+                for (int i = 0; i < PROPERTIES.size(); i++) {
+                    settings.put(PROPERTIES.get(i), cols[i + 1]);
+                }
+                return Optional.of(settings);
+            }
+        }
+        return Optional.of(Map.of("queue", "absent"));
     }
 
     @Override

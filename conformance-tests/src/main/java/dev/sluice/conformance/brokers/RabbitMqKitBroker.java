@@ -55,7 +55,7 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
 
     @Override
     public java.util.Optional<dev.sluice.conformance.ForeignClient> foreign() {
-        return java.util.Optional.of(new RabbitMqForeignClient(direct));
+        return java.util.Optional.of(new RabbitMqForeignClient(direct, vhost, this::rabbitmqctl));
     }
 
     @Override
@@ -151,7 +151,7 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
     }
 
     /** Runs {@code rabbitmqctl} against the node under test: the one the kit started, or the machine's own. */
-    private List<String> rabbitmqctl(String... args) {
+    List<String> rabbitmqctl(String... args) {
         List<String> command = new java.util.ArrayList<>();
         command.add("rabbitmqctl");
         command.add("-q");

@@ -9,19 +9,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamConsumerInfo;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamGroupInfo;
+import redis.clients.jedis.resps.StreamInfo;
 
 /**
  * Jedis as a plain application uses it: {@code XADD} with the fields the application chose
- * (the payload in {@value #PAYLOAD_FIELD}), {@code XRANGE} to read.
+ * (the payload in {@value #PAYLOAD_FIELD}), {@code XRANGE} to read, and a consumer group of its
+ * own that reads with {@code XREADGROUP} and acks with {@code XACK}.
  */
 final class RedisForeignClient implements ForeignClient {
 
     static final String PAYLOAD_FIELD = "data";
+    /** The application's own member of its group. */
+    static final String APP_CONSUMER = "app-worker";
+    /** The {@code XINFO STREAM} fields that say what the stream holds and whether anything was deleted from it. */
+    private static final List<String> STREAM_FIELDS = List.of("length", "last-generated-id", "max-deleted-entry-id",
+            "entries-added", "recorded-first-entry-id");
 
     private final Supplier<Jedis> connections;
 
@@ -56,6 +67,74 @@ final class RedisForeignClient implements ForeignClient {
             j.xadd(destination.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(), fields);
         }
         return Optional.of("field r=high");
+    }
+
+    /**
+     * A stream written with {@code XADD}, and the application's group {@code appGroup} created at
+     * its start, which reads two entries with {@code XREADGROUP} and acks the first: its
+     * last-delivered-id is the second entry's, one entry stays pending with its consumer. A
+     * stream has no settings of its own.
+     */
+    @Override
+    public boolean createExisting(String destination, String appGroup, List<NativeMessage> messages) {
+        if (messages.size() < 3) {
+            throw new IllegalArgumentException("messages (" + messages.size() + ") must be at least 3: the application's group"
+                    + " reads two of them and leaves the rest");
+        }
+        for (NativeMessage m : messages) {
+            write(destination, m);
+        }
+        try (Jedis j = connections.get()) {
+            j.xgroupCreate(destination, appGroup, new StreamEntryID(0, 0), false);
+            List<StreamEntry> read = j.xreadGroup(appGroup, APP_CONSUMER, XReadGroupParams.xReadGroupParams().count(2),
+                    Map.of(destination, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)).get(0).getValue();
+            if (read.size() != 2) {
+                throw new IllegalStateException("the application's group read " + read.size() + " entries of " + destination
+                        + ", not 2");
+            }
+            j.xack(destination, appGroup, read.get(0).getID());
+        }
+        return true;
+    }
+
+    /**
+     * What {@code XINFO STREAM} says the stream holds (its length, last id, the id of the last
+     * entry deleted, how many were added, its first entry), its first and last entries' ids, and
+     * the application's group's last-delivered-id, entries-read, pending entries and consumers
+     * with their pending counts.
+     */
+    @Override
+    public Optional<Map<String, String>> settings(String destination, String appGroup) {
+        Map<String, String> settings = new TreeMap<>();
+        try (Jedis j = connections.get()) {
+            if (!j.exists(destination)) {
+                return Optional.of(Map.of("stream", "absent"));
+            }
+            StreamInfo stream = j.xinfoStream(destination);
+            for (String field : STREAM_FIELDS) {
+                Object value = stream.getStreamInfo().get(field);
+                if (value != null) {
+                    settings.put("stream." + field, String.valueOf(value));
+                }
+            }
+            settings.put("stream.first-entry", stream.getFirstEntry() == null ? "none" : stream.getFirstEntry().getID().toString());
+            settings.put("stream.last-entry", stream.getLastEntry() == null ? "none" : stream.getLastEntry().getID().toString());
+            settings.put("group", "absent");
+            for (StreamGroupInfo g : j.xinfoGroups(destination)) {
+                if (g.getName().equals(appGroup)) {
+                    settings.put("group", "present");
+                    settings.put("group.last-delivered-id", String.valueOf(g.getLastDeliveredId()));
+                    settings.put("group.entries-read", String.valueOf(g.getGroupInfo().get("entries-read")));
+                    settings.put("group.pending", Long.toString(g.getPending()));
+                    StringBuilder consumers = new StringBuilder();
+                    for (StreamConsumerInfo c : j.xinfoConsumers2(destination, appGroup)) {
+                        consumers.append(c.getName()).append(':').append(c.getPending()).append(' ');
+                    }
+                    settings.put("group.consumers", consumers.toString().trim());
+                }
+            }
+        }
+        return Optional.of(settings);
     }
 
     @Override
