@@ -61,6 +61,15 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
 
     /** Guards mode and the lifecycle flags. */
     private final Object lock = new Object();
+    /**
+     * Handler runs between the ledger and the outlet (counted in flight, not yet on a handler
+     * thread's queue): a hold waits for them, so that when {@code pause()} returns each of them is queued
+     * (and so given back by the hold) or given back. Guarded by itself.
+     */
+    private final Object arrivals = new Object();
+    private int arriving;
+    /** The consumer whose run the current thread is handing over: a pause from inside it does not wait for itself. */
+    private static final ThreadLocal<FlowConsumer> HANDING_OVER = new ThreadLocal<>();
     private Mode mode = Mode.NEW;
     private volatile boolean started;
     private volatile boolean closing;
@@ -200,6 +209,28 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
      */
     @Override
     public void onDeliveries(List<? extends BrokerDelivery> run) {
+        if (subscription != null) {
+            handOver(run); // a subscriber's onNext may run here for as long as it likes: a pause does not wait for it
+            return;
+        }
+        synchronized (arrivals) {
+            arriving++;
+        }
+        FlowConsumer outer = HANDING_OVER.get();
+        HANDING_OVER.set(this);
+        try {
+            handOver(run);
+        } finally {
+            HANDING_OVER.set(outer);
+            synchronized (arrivals) {
+                if (--arriving == 0) {
+                    arrivals.notifyAll();
+                }
+            }
+        }
+    }
+
+    private void handOver(List<? extends BrokerDelivery> run) {
         received.addAndGet(run.size());
         lastError = null;
         SubscriberOutlet subscriber = subscription;
@@ -306,6 +337,27 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         SubscriberOutlet s = subscription;
         if (s != null) {
             s.drain();
+        }
+        awaitArrivals();
+    }
+
+    /** Waits, bounded by the close timeout, until no run is between the ledger and the outlet. */
+    private void awaitArrivals() {
+        int own = HANDING_OVER.get() == this ? 1 : 0;
+        long deadline = System.nanoTime() + closeTimeout.toNanos();
+        synchronized (arrivals) {
+            while (arriving > own) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    arrivals.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

@@ -36,6 +36,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -278,6 +279,41 @@ class GatedChannelTest {
             return handled.get() == 200;
         });
         assertThat(maxPending.get()).isBetween(1L, 8L);
+    }
+
+    @Test
+    @DisplayName("a run on its way to the handler thread when pause() is called is given back by the time pause() returns")
+    void pauseWaitsForARunInTransit() throws Exception {
+        int n = 5;
+        BackpressureChannel ch = open(spec("transit").consumer(ConsumerPolicy.pull(n).maxInFlight(n)));
+        for (int i = 0; i < n; i++) {
+            ch.producer().send(Message.of("m" + i));
+        }
+        assertThat(ch.producer().flush(BOUND)).isTrue();
+        MessageConsumer consumer = ch.consumer("g");
+        AtomicLong releasedWhenPauseReturned = new AtomicLong(-1);
+        Thread pauser = new Thread(() -> {
+            consumer.pause();
+            releasedWhenPauseReturned.set(ch.pressure().consumer().released());
+        }, "pauser");
+        // The run fills the cap, and BACKPRESSURE is told on the delivering thread between the
+        // ledger and the handler threads: the pause comes from another thread right then.
+        ch.addListener(new PressureListener() {
+            @Override
+            public void onPaused(String group, PauseReason reason) {
+                if (reason != PauseReason.BACKPRESSURE) {
+                    return;
+                }
+                pauser.start();
+                await().atMost(BOUND).until(() -> pauser.getState() == Thread.State.TIMED_WAITING
+                        || pauser.getState() == Thread.State.WAITING || pauser.getState() == Thread.State.TERMINATED);
+            }
+        });
+        AtomicInteger started = new AtomicInteger();
+        consumer.start(d -> started.incrementAndGet());
+        await().atMost(BOUND).until(() -> releasedWhenPauseReturned.get() >= 0);
+        assertThat(releasedWhenPauseReturned.get()).as("given back when pause() returned").isEqualTo(n);
+        assertThat(started.get()).as("handlers started").isZero();
     }
 
     @Test
