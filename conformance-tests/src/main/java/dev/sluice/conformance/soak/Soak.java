@@ -249,7 +249,11 @@ public final class Soak {
         sampler.shutdownNow();
         sampler.awaitTermination(5, TimeUnit.SECONDS);
 
-        // The channels' own figures, then close everything.
+        // The channels' own figures once the consumers have settled what they hold, then close everything.
+        long settleDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (members.stream().anyMatch(m -> m.channel.pressure().consumerInFlight() > 0) && System.nanoTime() < settleDeadline) {
+            pause(50);
+        }
         PressureState p = producerChannel.pressure();
         long acked = 0;
         long nacked = 0;
@@ -343,7 +347,7 @@ public final class Soak {
             failures.add("the consumers acked " + acked + " deliveries but handlers finished " + ledger.handledEvents());
         }
         if (!leaked.isEmpty()) {
-            failures.add(leaked.size() + " threads leaked: " + leaked);
+            failures.add(leaked.size() + " threads leaked: " + ThreadCensus.describe(leaked));
         }
         if (after.heapUsedBytes() - before.heapUsedBytes() > SoakSettings.HEAP_GROWTH_LIMIT_BYTES) {
             failures.add("the heap grew by " + (after.heapUsedBytes() - before.heapUsedBytes()) / 1048576 + " MiB (limit "

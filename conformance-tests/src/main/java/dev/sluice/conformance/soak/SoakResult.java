@@ -174,6 +174,11 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         j.append(q(name)).append(':').append(value);
     }
 
+    /** @return {@code s} as a JSON string literal ({@code null} unquoted for null) */
+    public static String jsonString(String s) {
+        return q(s);
+    }
+
     static String q(String s) {
         if (s == null) {
             return "null";

@@ -29,10 +29,13 @@ public final class ThreadCensus {
             "share-coordinator-.*", "transaction-log-manager-.*", "TxnMarkerSenderThread-.*", "ReplicaFetcherThread-.*",
             "node-.*-.*", "AddPartitionsToTxnSenderThread-.*", "client-metrics-reaper", "ProducerStateManager.*",
             "KafkaRaftServer.*", "Kafka.*Handler.*", "RemoteLogManager.*", "kafka-scheduler-.*",
+            "PersisterStateManager", "persister-state-manager-reaper", "share-group-lock-timeout-reaper", "SensorExpiryThread",
             // ElasticMQ (Pekko) in this JVM
             ".*pekko.*", ".*elasticmq.*",
+            // the kit broker's own clients (its probe), which live as long as the kit broker
+            "sluice-kit-.*",
             // the JVM's own shared pools and housekeeping
-            "ForkJoinPool.commonPool-worker-.*", "Common-Cleaner", "Attach Listener", "process reaper.*",
+            "ForkJoinPool.commonPool-worker-.*", "CompletableFutureDelayScheduler", "Common-Cleaner", "Attach Listener", "process reaper.*",
             "Signal Dispatcher", "Finalizer", "Reference Handler", "Notification Thread", "JFR.*", "Awaitility-.*",
             "surefire-.*", "junit-.*"));
 
@@ -69,6 +72,21 @@ public final class ThreadCensus {
                 .filter(Thread::isAlive)
                 .collect(Collectors.toMap(Thread::getId, Thread::getName, (a, b) -> a));
         return new Snapshot(Map.copyOf(threads), heapAfterGc());
+    }
+
+    /** @return each live thread named in {@code names} with the top frames of its stack, for a leak report */
+    public static List<String> describe(List<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (names.contains(t.getName())) {
+                StringBuilder s = new StringBuilder(t.getName()).append(" (").append(t.getState()).append(")");
+                for (int i = Math.max(0, stack.length - 4); i < stack.length; i++) {
+                    s.append(i == Math.max(0, stack.length - 4) ? ": ... " : " < ").append(stack[i].getClassName()).append('.').append(stack[i].getMethodName());
+                }
+                out.add(s.toString());
+            }
+        });
+        return out;
     }
 
     /** @return the threads alive in {@code after} that were not in {@code before}, leaving out those not ours */
