@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * Upserts figures into a benchmarks-style results file ({@code benchmarks/results.json}): a JSON
  * array of flat objects, one a line, {@code {"benchmark", "case", "metric", "value", "target",
  * "date"}}, keyed by benchmark + case + metric. The same shape as the benchmarks module's
- * {@code ResultsFile}, which the command line cannot depend on (it is not published); reads back
- * only lines of that shape and keeps every other line as it is.
+ * {@code ResultsFile}, which the command line cannot depend on (it is not published); a file with
+ * a line of any other shape is refused, never rewritten.
  */
 final class ResultsEntries {
 
@@ -36,7 +36,6 @@ final class ResultsEntries {
 
     static synchronized void upsert(Path file, String benchmark, String caseName, List<Figure> figures) throws IOException {
         Map<String, String> lines = new LinkedHashMap<>();
-        List<String> others = new ArrayList<>();
         if (Files.exists(file)) {
             for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 String line = raw.strip();
@@ -50,7 +49,8 @@ final class ResultsEntries {
                 if (m.matches()) {
                     lines.put(m.group(1) + m.group(2) + m.group(3), line);
                 } else {
-                    others.add(line);
+                    throw new IOException(file + " is not a benchmarks results file (one flat object a line); refusing to rewrite it: "
+                            + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
                 }
             }
         }
@@ -64,7 +64,6 @@ final class ResultsEntries {
                     + ", \"date\": " + Report.jsonString(date) + "}");
         }
         List<String> all = new ArrayList<>(lines.values());
-        all.addAll(others);
         StringBuilder sb = new StringBuilder("[\n");
         for (int i = 0; i < all.size(); i++) {
             sb.append("  ").append(all.get(i)).append(i + 1 < all.size() ? ",\n" : "\n");
