@@ -59,6 +59,7 @@ public final class Soak {
     private final List<Member> members = new CopyOnWriteArrayList<>();
     private final List<PressureState.ConsumerCounters> closedMembers = new CopyOnWriteArrayList<>();
     private volatile boolean stopProducing;
+    private volatile RuntimeException producerFailure;
 
     /**
      * @param broker   the broker to soak
@@ -310,6 +311,9 @@ public final class Soak {
         List<Integer> perFaultList = java.util.Arrays.stream(perFault).boxed().toList();
 
         // The verdict.
+        if (producerFailure != null) {
+            failures.add("a send threw instead of answering: " + producerFailure);
+        }
         if (count.missing() > 0) {
             failures.add(count.missing() + " lost: accepted, never handled, never reported dropped (ids " + count.firstMissing() + ")");
         }
@@ -418,7 +422,13 @@ public final class Soak {
             }
             next = Math.max(next + intervalNanos, System.nanoTime() - 1_000_000_000L);
             ledger.sent(id);
-            SendResult r = ch.producer().send(Message.of("soak message " + id).header(ID_HEADER, Long.toString(id)));
+            SendResult r;
+            try {
+                r = ch.producer().send(Message.of("soak message " + id).header(ID_HEADER, Long.toString(id)));
+            } catch (RuntimeException e) {
+                producerFailure = e; // send never throws for what the broker does: this is misuse or a defect
+                return;
+            }
             boolean ok = r.status() == SendResult.Status.ACCEPTED;
             ledger.answered(id, ok);
             if (ok) {

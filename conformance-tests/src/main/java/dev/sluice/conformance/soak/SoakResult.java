@@ -129,7 +129,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         field(j, "accepted", count.accepted());
         field(j, "refused", count.refused());
         field(j, "handled", count.handledDistinct());
-        field(j, "handledEvents", pressure.consumerAcked());
+        field(j, "handledEvents", count.handledDistinct() + duplicates);
         field(j, "lost", lost());
         field(j, "lostIds", count.firstMissing().toString());
         field(j, "droppedReported", count.droppedReported());
