@@ -25,19 +25,27 @@ final class Report {
     static final String SCHEMA_VERSION = "1";
 
     private final List<BrokerRun> runs;
+    private final List<dev.sluice.conformance.soak.SoakResult> soaks;
     private final Instant startedAt;
     private final Duration took;
     private final Matrix matrix;
 
     Report(List<BrokerRun> runs, Instant startedAt, Duration took) {
+        this(runs, List.of(), startedAt, took);
+    }
+
+    /** A report of check runs and soaks; either list may be empty (a {@code sluice soak} has no check runs). */
+    Report(List<BrokerRun> runs, List<dev.sluice.conformance.soak.SoakResult> soaks, Instant startedAt, Duration took) {
         this.runs = runs;
+        this.soaks = soaks;
         this.startedAt = startedAt;
         this.took = took;
         this.matrix = new Matrix(runs);
     }
 
     boolean passed() {
-        return runs.stream().allMatch(r -> r.count(Status.FAIL) == 0);
+        return runs.stream().allMatch(r -> r.count(Status.FAIL) == 0)
+                && soaks.stream().allMatch(dev.sluice.conformance.soak.SoakResult::passed);
     }
 
     void write(Path dir) throws IOException {
@@ -51,9 +59,12 @@ final class Report {
 
     String markdown() {
         StringBuilder md = new StringBuilder();
-        md.append("# Sluice conformance report\n\n");
+        md.append(runs.isEmpty() ? "# Sluice soak report\n\n" : "# Sluice conformance report\n\n");
         md.append("Run ").append(startedAt).append(", ").append(took.toSeconds()).append(" s. ")
                 .append(passed() ? "**Every scenario that ran passed.**" : "**Some scenarios failed.**").append("\n\n");
+        if (runs.isEmpty()) {
+            return md.append(SoakSection.markdown(soaks)).toString();
+        }
         md.append("| broker | source | passed | failed | skipped |\n|---|---|---|---|---|\n");
         for (BrokerRun r : runs) {
             if (r.unavailable() != null) {
@@ -95,7 +106,10 @@ final class Report {
                         .append(cellText(m.detail())).append(" |\n");
             }
         }
-        md.append("\nCharts of the pressure scenarios over time are in report.html.\n");
+        if (!runs.isEmpty()) {
+            md.append("\nCharts of the pressure scenarios over time are in report.html.\n");
+        }
+        md.append(SoakSection.markdown(soaks));
         return md.toString();
     }
 
@@ -109,7 +123,7 @@ final class Report {
         Json j = new Json();
         j.open('{');
         j.field("schemaVersion").string(SCHEMA_VERSION);
-        j.field("tool").string("sluice check");
+        j.field("tool").string(runs.isEmpty() && !soaks.isEmpty() ? "sluice soak" : "sluice check");
         j.field("startedAt").string(startedAt.toString());
         j.field("durationMillis").number(took.toMillis());
         j.field("passed").bool(passed());
@@ -169,6 +183,11 @@ final class Report {
             j.close('}');
         }
         j.close(']');
+        j.field("soaks").open('[');
+        for (dev.sluice.conformance.soak.SoakResult r : soaks) {
+            j.raw(r.toJson());
+        }
+        j.close(']');
         j.close('}');
         return j.toString() + "\n";
     }
@@ -184,9 +203,12 @@ final class Report {
                 .append(".NATIVE{color:#17692d}.EMULATED{color:#8a5a00}.UNSUPPORTED{color:#a11}")
                 .append("figure{display:inline-block;margin:6px 10px 14px 0;vertical-align:top}figcaption{font-size:12px;max-width:640px}")
                 .append("svg text{font:11px system-ui,sans-serif}</style></head><body>\n");
-        h.append("<h1>Sluice conformance report</h1>\n<p>Run ").append(esc(startedAt.toString())).append(", ")
+        h.append(runs.isEmpty() ? "<h1>Sluice soak report</h1>\n<p>Run " : "<h1>Sluice conformance report</h1>\n<p>Run ").append(esc(startedAt.toString())).append(", ")
                 .append(took.toSeconds()).append(" s. <strong>")
                 .append(passed() ? "Every scenario that ran passed." : "Some scenarios failed.").append("</strong></p>\n");
+        if (runs.isEmpty()) {
+            return h.append(SoakSection.html(soaks)).append("</body></html>\n").toString();
+        }
         h.append("<table><tr><th>broker</th><th>source</th><th>passed</th><th>failed</th><th>skipped</th></tr>\n");
         for (BrokerRun r : runs) {
             if (r.unavailable() != null) {
@@ -250,6 +272,7 @@ final class Report {
                 h.append("<p>No pressure scenario ran on this broker.</p>\n");
             }
         }
+        h.append(SoakSection.html(soaks));
         h.append("</body></html>\n");
         return h.toString();
     }
@@ -333,6 +356,11 @@ final class Report {
 
     private static String text(double x, double y, String s) {
         return String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>", x, y, esc(s));
+    }
+
+    /** @return {@code s} as a JSON string literal, quoted and escaped */
+    static String jsonString(String s) {
+        return dev.sluice.conformance.soak.SoakResult.jsonString(s);
     }
 
     static String esc(String s) {

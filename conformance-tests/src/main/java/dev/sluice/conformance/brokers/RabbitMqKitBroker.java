@@ -32,6 +32,13 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
         super(broker);
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(broker.uri());
+        // Named, so that a thread census (the soak's) can tell the kit's own client threads from the channels'.
+        java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        f.setThreadFactory(r -> {
+            Thread t = new Thread(r, "sluice-kit-probe-rabbitmq-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.direct = f.newConnection("sluice-kit-probe");
         String rawPath = broker.uri().getRawPath();
         this.vhost = rawPath == null || rawPath.length() <= 1
