@@ -23,7 +23,8 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  * channel's send window). Throttling
  * ({@code 429}, {@code ThrottlingException}, {@code RequestThrottled}) is the broker-pressure
  * signal. A maximum length is emulated: the cached depth plus what was sent since it was read
- * decides whether the newest message is refused.
+ * decides whether the newest message is refused. An entry the batch answer marks as the sender's
+ * fault (and not throttling) is {@code REJECTED}: the same message would be refused again.
  */
 final class SqsSender extends SerialSender {
 
@@ -104,11 +105,16 @@ final class SqsSender extends SerialSender {
             results[sent.get(Integer.parseInt(ok.id()))] = SendResult.ACCEPTED;
         });
         for (BatchResultErrorEntry failed : response.failed()) {
-            if (failed.code() != null && failed.code().contains("Throttl")) {
+            boolean throttling = failed.code() != null && failed.code().contains("Throttl");
+            if (throttling) {
                 throttled(true, failed.message());
             }
-            results[sent.get(Integer.parseInt(failed.id()))] = SendResult.failed(new IllegalStateException(
-                    "SQS refused the message: " + failed.code() + " " + failed.message()));
+            int index = sent.get(Integer.parseInt(failed.id()));
+            // An entry SQS refuses as the sender's fault (invalid contents, too many attributes)
+            // is refused the same way the next time: REJECTED, never retried. Anything else may pass.
+            results[index] = Boolean.TRUE.equals(failed.senderFault()) && !throttling
+                    ? SendResult.REJECTED
+                    : SendResult.failed(new IllegalStateException("SQS refused the message: " + failed.code() + " " + failed.message()));
         }
         for (int i : sent) {
             if (results[i] == null) { // neither successful nor failed in the response
