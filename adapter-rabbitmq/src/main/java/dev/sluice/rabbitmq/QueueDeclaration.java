@@ -9,7 +9,6 @@ import dev.sluice.DestinationConflictException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Declares the queue (durable) with the arguments the spec asks for — {@code x-max-length} and
@@ -51,13 +50,11 @@ record QueueDeclaration(String queue, String deadLetterQueue, Map<String, Object
     }
 
     /**
-     * Declares the dead-letter queue, the dropped queue and the queue on one channel that the
-     * session keeps open: automatic recovery re-declares what was declared on it after a
-     * reconnect (a queue a restart lost comes back), which it cannot do on a channel that was
-     * closed. A queue that exists with other arguments closes the channel it was declared on, so
-     * a fresh one takes its place.
+     * Declares the dead-letter queue, the dropped queue and the queue, on a new channel. A queue
+     * that exists with other arguments closes the channel it was declared on, so a fresh one takes
+     * its place. {@link RabbitMqTopology} calls this again after a reconnect.
      *
-     * @return the channel to keep open for the session's life
+     * @return the channel to go on with, for the caller to close
      */
     Channel declare(Connection connection, boolean argumentsRequired) throws IOException {
         return declare(connection, connection.createChannel(), argumentsRequired, true);
@@ -136,10 +133,12 @@ record QueueDeclaration(String queue, String deadLetterQueue, Map<String, Object
 
     private static void closeQuietly(Channel ch) {
         try {
+            // Only an open channel: amqp-client forgets a channel by its number, which a new
+            // channel may have taken once the broker closed this one.
             if (ch.isOpen()) {
-                ch.close();
+                ch.abort();
             }
-        } catch (IOException | TimeoutException | RuntimeException ignored) {
+        } catch (IOException | RuntimeException ignored) {
             // already closed by the broker
         }
     }

@@ -49,7 +49,12 @@ public final class RabbitMqAdapter implements BrokerAdapter {
         factory.setConnectionTimeout(timeout);
         factory.setHandshakeTimeout(timeout);
         factory.setAutomaticRecoveryEnabled(true);
-        factory.setTopologyRecoveryEnabled(true);
+        // Connections and channels recover automatically; what was declared and consumed does
+        // not, on purpose: RabbitMqTopology declares everything again after a reconnect the way
+        // opening did (a refused declare included), and each consumer registers itself again
+        // after that. amqp-client's replay could only repeat declarations on the channel that
+        // made them, logging an ERROR for every one whose channel is gone.
+        factory.setTopologyRecoveryEnabled(false);
         factory.setNetworkRecoveryInterval(500);
         factory.setRequestedHeartbeat(10);
         factory.setChannelRpcTimeout(Math.max(timeout, 5_000)); // a stalled broker must not hold an RPC for minutes

@@ -66,6 +66,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private volatile Channel channel;
     private DeliverySink sink;
     private String consumerTag;
+    /** Reconnects begun so far, and how many had begun when the consumer was registered. */
+    private volatile int recoveries;
+    private int consumerRecovery;
     private int generation;
 
     // guarded by this
@@ -98,18 +101,22 @@ final class RabbitMqReceiver implements BrokerReceiver {
     public synchronized void start(DeliverySink sink) {
         this.sink = sink;
         try {
-            channel = connection.createChannel();
-            channel.basicQos(policy.maxInFlight(), true);
-            channel.setDefaultConsumer(new Handler()); // deliveries that arrive after a cancel
+            openChannel();
             if (connection instanceof com.rabbitmq.client.Recoverable r) {
+                // Called after the topology's listener has declared the queues again.
                 r.addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
                     @Override
                     public void handleRecovery(com.rabbitmq.client.Recoverable recovered) {
-                        control.execute(RabbitMqReceiver.this::reconcile);
+                        try {
+                            control.execute(RabbitMqReceiver.this::consumeAgain);
+                        } catch (RejectedExecutionException closed) {
+                            // closed meanwhile
+                        }
                     }
 
                     @Override
                     public void handleRecoveryStarted(com.rabbitmq.client.Recoverable recovering) {
+                        recoveries++; // only amqp-client's recovery thread writes it
                     }
                 });
             }
@@ -121,9 +128,32 @@ final class RabbitMqReceiver implements BrokerReceiver {
         }
     }
 
+    /** A channel with the prefetch; deliveries that arrive after a cancel go to the default consumer. */
+    private void openChannel() throws IOException {
+        Channel ch = connection.createChannel();
+        ch.basicQos(policy.maxInFlight(), true);
+        ch.setDefaultConsumer(new Handler());
+        channel = ch;
+    }
+
+    /**
+     * After a reconnect: the channel came back (with its prefetch) but not its consumer, since
+     * topology recovery is off ({@link RabbitMqAdapter}). A consumer that a retry of
+     * {@link #reconcile()} registered since the recovery started is live and kept; one from
+     * before ended with the old connection.
+     */
+    private void consumeAgain() {
+        if (consumerTag != null && consumerRecovery != recoveries) {
+            consumerTag = null;
+        }
+        reconcile();
+    }
+
     private void consume() throws IOException {
         generation++;
+        int recovery = recoveries;
         consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
+        consumerRecovery = recovery;
     }
 
     /** Hands over what waits, up to the new credit, on the control thread (never the caller's). */
@@ -233,6 +263,19 @@ final class RabbitMqReceiver implements BrokerReceiver {
         // Only this control thread touches the consumer tag; the RPCs run outside the monitor so
         // that deliveries, credit and pause never wait for a broker that is slow to answer.
         try {
+            if (!channel.isOpen() && connection.isOpen()) {
+                // The broker closed the channel (a consume on a queue not declared again yet):
+                // go on with a new one. The dead one is not aborted: amqp-client forgets a
+                // channel by its number, which a new channel may have taken already.
+                consumerTag = null;
+                openChannel();
+                synchronized (this) {
+                    if (closed) {
+                        channel.abort();
+                        return;
+                    }
+                }
+            }
             if (!wantPaused && consumerTag == null) {
                 consume();
             } else if (wantPaused && consumerTag != null) {

@@ -55,6 +55,10 @@ final class RabbitMqSession implements BrokerSession {
     /** The queues of the groups this channel consumes (exchange mode), whose drops it reports. */
     private final Set<String> consumedQueues = new java.util.concurrent.ConcurrentSkipListSet<>();
     private volatile boolean closed;
+    /** Dropped queue's source queue → its consumer's channel; also the lock of the two maps. */
+    private final java.util.Map<String, Channel> dropChannels = new java.util.HashMap<>();
+    /** Source queue → whether its drops consumer is registered on the current connection. */
+    private final java.util.Map<String, Boolean> dropsConsumed = new java.util.concurrent.ConcurrentHashMap<>();
 
     RabbitMqSession(ChannelSpec spec, RabbitMqEndpoint endpoint, Connection publishing, Connection consuming,
                     RabbitMqPublisher publisher, RabbitMqTopology topology, dev.sluice.spi.BrokerEvents events) {
@@ -70,6 +74,19 @@ final class RabbitMqSession implements BrokerSession {
             t.setDaemon(true);
             return t;
         });
+        if (consuming instanceof com.rabbitmq.client.Recoverable r) {
+            // After the topology's listener, which declares the dropped queues again.
+            r.addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
+                @Override
+                public void handleRecovery(com.rabbitmq.client.Recoverable recovered) {
+                    consumeDropsAgain();
+                }
+
+                @Override
+                public void handleRecoveryStarted(com.rabbitmq.client.Recoverable recovering) {
+                }
+            });
+        }
         scheduler.scheduleWithFixedDelay(this::refreshBacklog, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
         if (!topology.independentGroups()) {
             try {
@@ -92,7 +109,27 @@ final class RabbitMqSession implements BrokerSession {
     /** Reads what the broker dead-lettered from {@code queue} for the backlog limit, and reports each as dropped. */
     private void reportDrops(String queue) {
         try {
-            Channel ch = consuming.createChannel();
+            consumeDrops(queue);
+        } catch (IOException | RuntimeException e) {
+            throw new dev.sluice.SluiceException("cannot read the drops of queue '" + queue + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Registers the consumer of {@code queue}'s dropped queue unless it is registered on the
+     * current connection already: at open, after a reconnect (consumers are not recovered by
+     * amqp-client, see {@link RabbitMqAdapter}), and on the refresh after a failed attempt.
+     */
+    private void consumeDrops(String queue) throws IOException {
+        synchronized (dropChannels) {
+            if (Boolean.TRUE.equals(dropsConsumed.get(queue))) {
+                return;
+            }
+            Channel ch = dropChannels.get(queue);
+            if (ch == null || !ch.isOpen()) {
+                ch = consuming.createChannel();
+                dropChannels.put(queue, ch);
+            }
             ch.basicConsume(QueueDeclaration.droppedQueue(queue), true, new com.rabbitmq.client.DefaultConsumer(ch) {
                 @Override
                 public void handleDelivery(String tag, com.rabbitmq.client.Envelope envelope,
@@ -100,8 +137,25 @@ final class RabbitMqSession implements BrokerSession {
                     events.dropped(dev.sluice.Message.of(body), reasonOf(props));
                 }
             });
-        } catch (IOException e) {
-            throw new dev.sluice.SluiceException("cannot read the drops of queue '" + queue + "': " + e.getMessage(), e);
+            dropsConsumed.put(queue, true);
+        }
+    }
+
+    /** After a reconnect (the topology is declared again by then): every drops consumer again. */
+    private void consumeDropsAgain() {
+        synchronized (dropChannels) {
+            dropsConsumed.replaceAll((q, consumed) -> false);
+        }
+        retryDrops();
+    }
+
+    private void retryDrops() {
+        for (String queue : dropsConsumed.keySet()) {
+            try {
+                consumeDrops(queue);
+            } catch (IOException | RuntimeException e) {
+                // not yet: the next refresh tries again
+            }
         }
     }
 
@@ -144,6 +198,10 @@ final class RabbitMqSession implements BrokerSession {
             if (!consuming.isOpen() || !publishing.isOpen()) {
                 throw new IOException("connection closed, recovering");
             }
+            if (!topology.redeclareIfPending()) {
+                throw new IOException("the topology is not declared again yet after a reconnect");
+            }
+            retryDrops();
             if (backlogChannel == null || !backlogChannel.isOpen()) {
                 backlogChannel = consuming.createChannel();
             }

@@ -2,7 +2,10 @@ package dev.sluice.rabbitmq;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import dev.sluice.ChannelSpec;
+import dev.sluice.DestinationConflictException;
 import dev.sluice.rabbitmq.RabbitMqEndpoint.GroupMode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,8 +31,16 @@ import java.util.Map;
  * exchange mode, an exchange too (dead letters carry the group's queue as routing key); without
  * one, each group has its own {@code <destination>.<group>.dlq} queue.
  *
- * <p>Everything is declared on one channel that stays open for the session's life, so that
- * automatic recovery re-declares it after a reconnect. Thread-safe.
+ * <p>After a reconnect ({@link RecoveryListener#handleRecovery}) everything declared so far is
+ * declared again the way opening declared it: the exchange, a named dead-letter exchange, and
+ * each group's queue with its {@code .dlq} and {@code .dropped} queues and its binding — so a
+ * queue a restart lost (a fresh node, a non-durable queue, one deleted meanwhile) comes back.
+ * amqp-client's own topology recovery is off ({@link RabbitMqAdapter}): it replays only
+ * declarations that succeeded, on the channel that made them, and logs an ERROR for each whose
+ * channel is gone (one the broker closed on a refused declare), while this re-runs the same
+ * procedure as opening, conflicts included. The listener is registered before any consumer's, so
+ * the queues exist again before consumers are re-registered. A re-declaration that fails (the
+ * broker went away again) is tried again by {@link #redeclareIfPending()}. Thread-safe.
  */
 final class RabbitMqTopology {
 
@@ -48,7 +59,8 @@ final class RabbitMqTopology {
     /** group → its declaration; in queue mode the one declaration under every group. */
     private final Map<String, QueueDeclaration> groups = new LinkedHashMap<>(); // guarded by this
     private final QueueDeclaration single;
-    private Channel channel; // guarded by this
+    /** True while a reconnect's re-declaration has not gone through. */
+    private volatile boolean pending;
 
     private RabbitMqTopology(ChannelSpec spec, RabbitMqEndpoint endpoint, Connection connection) {
         this.spec = spec;
@@ -60,7 +72,8 @@ final class RabbitMqTopology {
 
     /**
      * Declares what the channel needs before it sends: the queue (queue mode), or the exchange,
-     * a named dead-letter exchange and the required groups' queues (exchange mode).
+     * a named dead-letter exchange and the required groups' queues (exchange mode); and declares
+     * it all again after every reconnect of {@code connection}.
      *
      * @throws dev.sluice.DestinationConflictException when an exchange or a queue exists with
      *     other settings than the spec asks for
@@ -68,19 +81,95 @@ final class RabbitMqTopology {
     static RabbitMqTopology declare(ChannelSpec spec, RabbitMqEndpoint endpoint, Connection connection) throws IOException {
         RabbitMqTopology t = new RabbitMqTopology(spec, endpoint, connection);
         synchronized (t) {
-            if (t.single != null) {
-                t.channel = t.single.declare(connection, t.argumentsRequired);
-            } else {
-                t.channel = QueueDeclaration.declareExchange(connection.createChannel(), endpoint.destination());
-                if (spec.consumer().deadLetter().isPresent()) {
-                    t.channel = QueueDeclaration.declareExchange(t.channel, spec.consumer().deadLetter().get());
+            t.declareAll(endpoint.requiredGroups());
+        }
+        if (connection instanceof Recoverable r) {
+            // Registered before any receiver's listener: amqp-client calls them in order, so the
+            // queues are back before a consumer is registered again.
+            r.addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recovered) {
+                    t.pending = true;
+                    t.redeclareIfPending();
                 }
-                for (String g : endpoint.requiredGroups()) {
-                    t.group(g);
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recovering) {
+                    t.pending = true;
                 }
-            }
+            });
         }
         return t;
+    }
+
+    /**
+     * Declares on a channel of its own, closed afterwards: the queue (queue mode), or the
+     * exchanges, then the queue and binding of every group in {@code groupsToDeclare}.
+     */
+    private void declareAll(Iterable<String> groupsToDeclare) throws IOException {
+        if (single != null) {
+            closeQuietly(single.declare(connection, argumentsRequired));
+            return;
+        }
+        Channel ch = connection.createChannel();
+        try {
+            ch = QueueDeclaration.declareExchange(ch, endpoint.destination());
+            if (spec.consumer().deadLetter().isPresent()) {
+                ch = QueueDeclaration.declareExchange(ch, spec.consumer().deadLetter().get());
+            }
+            for (String g : groupsToDeclare) {
+                ch = declareGroup(ch, groups.computeIfAbsent(g, x -> QueueDeclaration.of(spec, endpoint.queueOf(x))));
+            }
+        } finally {
+            closeQuietly(ch);
+        }
+    }
+
+    /** Declares one group's queues on {@code ch} and binds its queue; @return the channel to go on with */
+    private Channel declareGroup(Channel ch, QueueDeclaration d) throws IOException {
+        Channel next = d.declare(connection, ch, argumentsRequired, spec.consumer().deadLetter().isEmpty());
+        next.queueBind(d.queue(), endpoint.destination(), "#");
+        return next;
+    }
+
+    /**
+     * Declares everything again if a reconnect's re-declaration has not gone through yet; called
+     * on recovery and then by the session's periodic refresh until it succeeds. A conflict (the
+     * queue came back with other arguments meanwhile) is not retried: opening would refuse it,
+     * and the consumers use the queue as it is.
+     *
+     * @return true when nothing is left to declare
+     */
+    boolean redeclareIfPending() {
+        if (!pending) {
+            return true;
+        }
+        synchronized (this) {
+            if (!pending || !connection.isOpen()) {
+                return !pending;
+            }
+            try {
+                declareAll(single != null ? List.of() : new ArrayList<>(groups.keySet()));
+                pending = false;
+            } catch (DestinationConflictException e) {
+                pending = false;
+            } catch (IOException | RuntimeException e) {
+                return false; // the broker went away again: the next refresh or recovery tries again
+            }
+            return true;
+        }
+    }
+
+    private static void closeQuietly(Channel ch) {
+        try {
+            // Only an open channel: amqp-client forgets a channel by its number, which a new
+            // channel may have taken once the broker closed this one (a refused declare).
+            if (ch.isOpen()) {
+                ch.abort();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // nothing more to do
+        }
     }
 
     /** @return true in exchange mode: each group receives every message */
@@ -101,14 +190,11 @@ final class RabbitMqTopology {
             return known;
         }
         QueueDeclaration d = QueueDeclaration.of(spec, endpoint.queueOf(group));
+        Channel ch = connection.createChannel();
         try {
-            channel = d.declare(connection, channel, argumentsRequired, spec.consumer().deadLetter().isEmpty());
-            channel.queueBind(d.queue(), endpoint.destination(), "#");
-        } catch (IOException | RuntimeException e) {
-            if (!channel.isOpen()) {
-                channel = connection.createChannel(); // the refusal closed it: the next group needs one
-            }
-            throw e;
+            ch = declareGroup(ch, d);
+        } finally {
+            closeQuietly(ch);
         }
         groups.put(group, d);
         return d;
