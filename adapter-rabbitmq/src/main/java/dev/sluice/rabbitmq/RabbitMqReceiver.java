@@ -77,6 +77,13 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private long credit;
     /** Pushed by the broker beyond the credit: unhanded, within the prefetch. */
     private final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
+    /**
+     * Held from taking deliveries (off the wire or out of {@link #waiting}) until the sink has
+     * them: the broker's dispatch thread and the control thread both hand over, and without it a
+     * delivery taken from the queue could reach the handlers after a later one handed over
+     * directly — per-key order broken (kit family 1 caught it once in CI).
+     */
+    private final Object handOverOrder = new Object();
 
     RabbitMqReceiver(Connection connection, RabbitMqPublisher publisher, ScheduledExecutorService scheduler,
                      String queue, RabbitMqTopology.Route deadLetter, String consumerTag, ConsumerPolicy policy,
@@ -216,34 +223,39 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
     /** A delivery the broker pushed: handed over within the credit, kept while none, given back while paused. */
     private void arrived(Delivery d) {
-        boolean handOver;
         boolean giveBack;
-        synchronized (this) {
-            giveBack = paused || closed;
-            handOver = !giveBack && waiting.isEmpty() && credit > 0;
+        synchronized (handOverOrder) {
+            boolean handOver;
+            synchronized (this) {
+                giveBack = paused || closed;
+                handOver = !giveBack && waiting.isEmpty() && credit > 0;
+                if (handOver) {
+                    credit--;
+                } else if (!giveBack) {
+                    waiting.add(d);
+                }
+            }
             if (handOver) {
-                credit--;
-            } else if (!giveBack) {
-                waiting.add(d);
+                sink.onDelivery(d);
             }
         }
         if (giveBack) {
             d.release();
-        } else if (handOver) {
-            sink.onDelivery(d);
         }
     }
 
     private void handOverWaiting() {
-        List<Delivery> run = new ArrayList<>();
-        synchronized (this) {
-            while (!paused && !closed && credit > 0 && !waiting.isEmpty()) {
-                credit--;
-                run.add(waiting.poll());
+        synchronized (handOverOrder) {
+            List<Delivery> run = new ArrayList<>();
+            synchronized (this) {
+                while (!paused && !closed && credit > 0 && !waiting.isEmpty()) {
+                    credit--;
+                    run.add(waiting.poll());
+                }
             }
-        }
-        if (!run.isEmpty()) {
-            sink.onDeliveries(run);
+            if (!run.isEmpty()) {
+                sink.onDeliveries(run);
+            }
         }
     }
 
