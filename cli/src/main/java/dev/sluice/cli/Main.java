@@ -36,10 +36,10 @@ public final class Main {
                       backlog, drops and pauses until --count messages are handled.
 
               soak    a producer (block) and at-least-once consumers under a seeded schedule of the
-                      broker's faults (cut, stall, restart, alarm) and consumer crashes, for --faults
-                      faults (default 20) or --duration, per broker; a ledger checks 0 lost, every
-                      drop reported, duplicates per fault within the in-flight caps, no leaked
-                      threads. Writes the ledgers to --out (DIR/soak.json), a section to DIR/report.html
+                      broker's faults (cut, stall, restart, alarm), consumer crashes and SIGKILLs of
+                      a member process, for --faults faults (default 20) or --duration, per broker;
+                      a ledger checks 0 lost, every drop reported, duplicates per fault within the
+                      in-flight caps, no leaked threads or connections. Writes the ledgers to --out (DIR/soak.json), a section to DIR/report.html
                       and the figures to --results (benchmarks/results.json from the repository root).
                       Exit 1 when a ledger fails, with the reason.
 

@@ -19,7 +19,8 @@ final class SoakSection {
             SoakFault.STALL, "#ff7f0e",
             SoakFault.RESTART, "#8c564b",
             SoakFault.BROKER_PRESSURE, "#e377c2",
-            SoakFault.CONSUMER_CRASH, "#17becf");
+            SoakFault.CONSUMER_CRASH, "#17becf",
+            SoakFault.CONSUMER_KILL, "#1f3b73");
 
     static String markdown(List<SoakResult> soaks) {
         if (soaks.isEmpty()) {

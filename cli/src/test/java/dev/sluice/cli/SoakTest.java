@@ -37,7 +37,7 @@ class SoakTest {
     /** Ten faults within 25 s at 50 messages a second, two members with an in-flight cap of 10, a send window of 10. */
     static SoakSettings shortSoak() {
         return new SoakSettings(10, Duration.ofSeconds(25), SEED, 50, 50 * 150, 2, 10, 10, Duration.ofMillis(500),
-                Duration.ofMillis(2_000), Duration.ofMillis(200), Duration.ofMillis(1_000), Duration.ofSeconds(60), true);
+                Duration.ofMillis(2_000), Duration.ofMillis(200), Duration.ofMillis(1_000), Duration.ofSeconds(60), true, true);
     }
 
     @ParameterizedTest(name = "on {0}")

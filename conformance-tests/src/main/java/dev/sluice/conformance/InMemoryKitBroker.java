@@ -54,6 +54,12 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
         return OptionalLong.of(broker.ready(destination, group));
     }
 
+    /** The in-memory broker lives in this JVM: a member process could not reach it. */
+    @Override
+    public boolean servesOtherProcesses() {
+        return false;
+    }
+
     @Override
     public Set<Fault> faults() {
         return EnumSet.allOf(Fault.class);

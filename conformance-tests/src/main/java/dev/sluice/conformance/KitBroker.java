@@ -106,6 +106,14 @@ public interface KitBroker {
         return false;
     }
 
+    /**
+     * @return true when another process (a JVM the kit starts) can open channels on this broker
+     *     with {@link #uri(String)}: false for a broker that lives in this JVM's memory only
+     */
+    default boolean servesOtherProcesses() {
+        return true;
+    }
+
     /** @return true when a destination keeps settings (queue arguments) that a later open can conflict with */
     default boolean storesDestinationSettings() {
         return false;
@@ -123,6 +131,15 @@ public interface KitBroker {
     /** @return the longest a scenario waits for the broker to show an effect */
     default Duration patience() {
         return Duration.ofSeconds(30);
+    }
+
+    /**
+     * @return native settings a soak gives its consumer group members (in-process and in member
+     *     processes) so that a member that dies is noticed within the broker's least timeout
+     *     rather than the client's default; none by default
+     */
+    default java.util.Map<String, String> memberSettings() {
+        return java.util.Map.of();
     }
 
     /** Opens a channel; the default finds the adapter by the URI's scheme. */

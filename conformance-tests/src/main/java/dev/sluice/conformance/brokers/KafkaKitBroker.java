@@ -67,6 +67,12 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
         return "kafka://" + hostPort + "/" + destination + "?partitions=" + Math.max(1, members);
     }
 
+    /** A dead member is noticed after the broker's least session timeout (6 s), not the client's default 45 s. */
+    @Override
+    public java.util.Map<String, String> memberSettings() {
+        return java.util.Map.of("consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
+    }
+
     @Override
     public BrokerProbe probe() {
         return this;

@@ -58,6 +58,9 @@ public final class Soak {
     private long startNanos;
     private final List<Member> members = new CopyOnWriteArrayList<>();
     private final List<PressureState.ConsumerCounters> closedMembers = new CopyOnWriteArrayList<>();
+    private final AtomicLong handledByKilled = new AtomicLong();
+    private volatile ProcessMember process;
+    private int groupSize;
     private volatile boolean stopProducing;
     private volatile RuntimeException producerFailure;
 
@@ -85,6 +88,9 @@ public final class Soak {
         if (settings.consumerCrashes()) {
             kinds.add(SoakFault.CONSUMER_CRASH);
         }
+        if (settings.consumerKills() && broker.servesOtherProcesses()) {
+            kinds.add(SoakFault.CONSUMER_KILL);
+        }
         return kinds;
     }
 
@@ -95,10 +101,14 @@ public final class Soak {
         volatile boolean crashed;
 
         Member() {
-            channel = broker.open(ChannelSpec.of(broker.uri(destination, settings.members()))
+            ChannelSpec spec = ChannelSpec.of(broker.uri(destination, groupSize))
                     .consumer(ConsumerPolicy.pull(settings.consumerInFlight()).maxInFlight(settings.consumerInFlight())
                             .maxAttempts(1_000))
-                    .closeTimeout(Duration.ofMillis(20)));
+                    .closeTimeout(Duration.ofMillis(20));
+            for (var s : broker.memberSettings().entrySet()) {
+                spec = spec.nativeSetting(s.getKey(), s.getValue());
+            }
+            channel = broker.open(spec);
             channel.consumer(group).start(d -> {
                 if (crashed) {
                     die();
@@ -156,6 +166,8 @@ public final class Soak {
         log.accept("[" + broker.name() + "] soak seed " + settings.seed() + ": up to " + settings.maxFaults() + " faults of " + kinds
                 + " within " + settings.duration().toSeconds() + " s, " + settings.ratePerSecond() + " msg/s");
         ThreadCensus.Snapshot before = ThreadCensus.take();
+        int brokerPort = java.net.URI.create(broker.uri(destination)).getPort();
+        java.util.Set<String> socketsBefore = OpenSockets.connectionsTo(brokerPort);
         ledger = new Ledger(settings.maxMessages());
         Instant startedAt = Instant.now();
         startNanos = System.nanoTime();
@@ -163,7 +175,9 @@ public final class Soak {
         List<SoakResult.FaultRecord> faults = new ArrayList<>();
         List<SoakResult.Second> timeline = new CopyOnWriteArrayList<>();
 
-        BackpressureChannel producerChannel = broker.open(ChannelSpec.of(broker.uri(destination, settings.members()))
+        boolean kills = kinds.contains(SoakFault.CONSUMER_KILL);
+        groupSize = settings.members() + (kills ? 1 : 0);
+        BackpressureChannel producerChannel = broker.open(ChannelSpec.of(broker.uri(destination, groupSize))
                 .producer(ProducerPolicy.buffer(1_000).maxInFlight(settings.producerInFlight())
                         .onOverflow(Overflow.block(Duration.ofSeconds(60))).sendRetries(1_000))
                 .closeTimeout(Duration.ofSeconds(30)));
@@ -176,6 +190,13 @@ public final class Soak {
         });
         for (int i = 0; i < settings.members(); i++) {
             members.add(new Member());
+        }
+        if (kills) {
+            try {
+                startProcessMember();
+            } catch (java.io.IOException e) {
+                failures.add(e.getMessage());
+            }
         }
         AtomicLong acceptedCount = new AtomicLong();
         Thread producer = new Thread(() -> produce(producerChannel, acceptedCount), "sluice-soak-producer");
@@ -259,6 +280,18 @@ public final class Soak {
         long acked = 0;
         long nacked = 0;
         long deadLettered = 0;
+        ProcessMember lastProcess = process;
+        if (lastProcess != null) {
+            ProcessMember.Counters c = lastProcess.stop(Duration.ofSeconds(30));
+            if (c == null) {
+                failures.add("the member process " + lastProcess.pid() + " did not stop within 30 s of being told to");
+                handledByKilled.addAndGet(lastProcess.handled());
+            } else {
+                acked += c.acked();
+                nacked += c.nacked();
+                deadLettered += c.deadLettered();
+            }
+        }
         for (PressureState.ConsumerCounters c : closedMembers) {
             acked += c.acked();
             nacked += c.nacked();
@@ -295,6 +328,16 @@ public final class Soak {
             after = ThreadCensus.take();
         }
         List<String> leaked = ThreadCensus.newThreads(before, after);
+        java.util.Set<String> socketsAfter = OpenSockets.connectionsTo(brokerPort);
+        while (socketsBefore != null && !socketsBefore.containsAll(socketsAfter) && System.nanoTime() < threadDeadline) {
+            pause(250);
+            socketsAfter = OpenSockets.connectionsTo(brokerPort);
+        }
+        List<String> leakedSockets = new ArrayList<>();
+        if (socketsBefore != null) {
+            leakedSockets.addAll(socketsAfter);
+            leakedSockets.removeAll(socketsBefore);
+        }
 
         Ledger.Count count = ledger.count();
         List<Ledger.Duplicate> dups = ledger.duplicates();
@@ -347,8 +390,14 @@ public final class Soak {
             failures.add("confirmed + failed + dropped (" + p.producer().confirmed() + " + " + p.producer().failed() + " + "
                     + p.producer().dropped() + ") differs from accepted (" + count.accepted() + ")");
         }
-        if (acked != ledger.handledEvents()) {
-            failures.add("the consumers acked " + acked + " deliveries but handlers finished " + ledger.handledEvents());
+        long handledAckable = ledger.handledEvents() - handledByKilled.get(); // a killed process acked an unknown part of its own
+        if (acked != handledAckable) {
+            failures.add("the consumers acked " + acked + " deliveries but handlers finished " + handledAckable
+                    + (handledByKilled.get() > 0 ? " (not counting the " + handledByKilled.get() + " of killed member processes)" : ""));
+        }
+        if (!leakedSockets.isEmpty()) {
+            failures.add(leakedSockets.size() + " connections to the broker's port " + brokerPort
+                    + " leaked (open after every channel closed, not before): " + leakedSockets);
         }
         if (!leaked.isEmpty()) {
             failures.add(leaked.size() + " threads leaked: " + ThreadCensus.describe(leaked));
@@ -360,7 +409,8 @@ public final class Soak {
         return new SoakResult(broker.name(), source, settings, startedAt, took, List.copyOf(faults), count, dups.size(), perFaultList,
                 unattributed, pressure, new SoakResult.Threads(before.count(), before.countOurs()),
                 new SoakResult.Threads(after.count(), after.countOurs()), leaked, ThreadCensus.newThreadsNotOurs(before, after).size(),
-                before.heapUsedBytes(), after.heapUsedBytes(), List.copyOf(timeline), List.copyOf(failures));
+                before.heapUsedBytes(), after.heapUsedBytes(), socketsBefore == null ? -1 : socketsBefore.size(),
+                socketsAfter == null ? -1 : socketsAfter.size(), List.copyOf(timeline), List.copyOf(failures));
     }
 
     /**
@@ -387,6 +437,10 @@ public final class Soak {
             crash(members.get((int) (Math.floorMod(settings.seed() + p.index(), members.size()))));
             return;
         }
+        if (p.kind() == SoakFault.CONSUMER_KILL) {
+            kill();
+            return;
+        }
         Fault f = p.kind().kitFault().orElseThrow();
         try {
             broker.inject(f);
@@ -410,6 +464,28 @@ public final class Soak {
         closedMembers.add(closed);
         m.dead.countDown(); // the hung handlers throw; their deliveries stay unacked
         members.add(new Member());
+    }
+
+    /** Starts the group member that runs in a JVM of its own. */
+    private void startProcessMember() throws java.io.IOException, InterruptedException {
+        process = ProcessMember.start(broker.uri(destination, groupSize), group, settings.consumerInFlight(), broker.memberSettings(),
+                this::record,
+                () -> ledger.unreadable(), Duration.ofSeconds(60));
+    }
+
+    /**
+     * Kills the member process with SIGKILL wherever its handlers are — what it printed before it
+     * died is in the ledger — and starts another in its place.
+     */
+    private void kill() throws Exception {
+        ProcessMember victim = process;
+        if (victim == null) {
+            throw new IllegalStateException("no member process is running (it did not start)");
+        }
+        process = null;
+        victim.kill();
+        handledByKilled.addAndGet(victim.handled());
+        startProcessMember();
     }
 
     private void produce(BackpressureChannel ch, AtomicLong accepted) {

@@ -20,9 +20,17 @@ public enum SoakFault {
      * A consumer group member dies in-process mid-handling: from that instant none of its handlers
      * returns (they hang, so nothing more is acked), its channel is closed without waiting for
      * them (a close timeout of a few milliseconds) and a new member is started in its place.
-     * Not a SIGKILL of a child JVM.
+     * Not a SIGKILL of a child JVM: see {@link #CONSUMER_KILL}.
      */
-    CONSUMER_CRASH(null);
+    CONSUMER_CRASH(null),
+    /**
+     * The group member running in a JVM of its own ({@link SoakMember}) is killed with SIGKILL
+     * while its handlers hold deliveries: nothing of it closes, the broker times its session
+     * out (Kafka's session timeout, RabbitMQ's and Redis's closed socket, SQS's visibility
+     * timeout) and a new member process takes its place. Offered on brokers another process can
+     * reach (not {@code mem://}).
+     */
+    CONSUMER_KILL(null);
 
     private final Fault kitFault;
 
@@ -30,7 +38,7 @@ public enum SoakFault {
         this.kitFault = kitFault;
     }
 
-    /** @return the kit broker's fault this is, or empty for a consumer crash */
+    /** @return the kit broker's fault this is, or empty for a consumer crash or kill */
     public Optional<Fault> kitFault() {
         return Optional.ofNullable(kitFault);
     }

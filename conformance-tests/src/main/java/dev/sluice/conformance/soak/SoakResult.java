@@ -27,6 +27,8 @@ import java.util.Map;
  * @param brokerThreadsNew how many new threads after belong to an in-process broker or the JVM (not counted as leaks)
  * @param heapBeforeBytes  heap in use after a GC, before
  * @param heapAfterBytes   heap in use after a GC, after
+ * @param socketsBefore    this process's connections to the broker's port before, -1 where the system does not show them
+ * @param socketsAfter     its connections to the broker's port after every channel closed
  * @param timeline         one sample a second
  * @param failures         why the ledger fails; empty when it passes
  */
@@ -34,7 +36,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
                          List<FaultRecord> faults, Ledger.Count count, long duplicates, List<Integer> duplicatesPerFault,
                          long duplicatesUnattributed, Pressure pressure, Threads threadsBefore, Threads threadsAfter,
                          List<String> leakedThreads, int brokerThreadsNew, long heapBeforeBytes, long heapAfterBytes,
-                         List<Second> timeline, List<String> failures) {
+                         int socketsBefore, int socketsAfter, List<Second> timeline, List<String> failures) {
 
     /**
      * One fault as it happened, in milliseconds from the soak's start.
@@ -105,9 +107,10 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         s.append(String.format(Locale.ROOT, "  duplicates %d: per fault max %d, p50 %d, p99 %d (cap %d per fault), before any fault %d%n",
                 duplicates, duplicatesMax(), duplicatesPercentile(50), duplicatesPercentile(99), settings.duplicateCapPerFault(),
                 duplicatesUnattributed));
-        s.append(String.format(Locale.ROOT, "  threads %d -> %d (ours %d -> %d, leaked %d%s), heap %.1f -> %.1f MiB%n",
+        s.append(String.format(Locale.ROOT, "  threads %d -> %d (ours %d -> %d, leaked %d%s), connections %d -> %d, heap %.1f -> %.1f MiB%n",
                 threadsBefore.all(), threadsAfter.all(), threadsBefore.ours(), threadsAfter.ours(), leakedThreads.size(),
-                leakedThreads.isEmpty() ? "" : " " + leakedThreads, heapBeforeBytes / 1048576.0, heapAfterBytes / 1048576.0));
+                leakedThreads.isEmpty() ? "" : " " + leakedThreads, socketsBefore, socketsAfter, heapBeforeBytes / 1048576.0,
+                heapAfterBytes / 1048576.0));
         s.append(passed() ? "  ledger holds" : "  LEDGER FAILS: " + String.join("; ", failures)).append('\n');
         return s.toString();
     }
@@ -147,6 +150,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
                 + threadsBefore.ours() + ",\"oursAfter\":" + threadsAfter.ours() + ",\"brokerOrJvmNew\":" + brokerThreadsNew
                 + ",\"leaked\":[" + String.join(",", leakedThreads.stream().map(SoakResult::q).toList()) + "]}");
         field(j, "heap", "{\"beforeBytes\":" + heapBeforeBytes + ",\"afterBytes\":" + heapAfterBytes + "}");
+        field(j, "connections", "{\"before\":" + socketsBefore + ",\"after\":" + socketsAfter + "}");
         StringBuilder fl = new StringBuilder("[");
         for (FaultRecord f : faults) {
             fl.append(fl.length() > 1 ? "," : "").append("{\"index\":").append(f.index()).append(",\"kind\":").append(q(f.kind().name()))
