@@ -199,7 +199,7 @@ final class KafkaSession implements BrokerSession {
     private void refresh() {
         checkThrottle();
         try {
-            int partitions = admin.describeTopics(List.of(endpoint.topic())).allTopicNames().get()
+            int partitions = answer(admin.describeTopics(List.of(endpoint.topic())).allTopicNames())
                     .get(endpoint.topic()).partitions().size();
             partitionCount = partitions;
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -208,13 +208,13 @@ final class KafkaSession implements BrokerSession {
                 latest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.latest());
                 earliest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.earliest());
             }
-            Map<Integer, Long> ends = byPartition(admin.listOffsets(latest).all().get());
-            Map<Integer, Long> starts = byPartition(admin.listOffsets(earliest).all().get());
+            Map<Integer, Long> ends = byPartition(answer(admin.listOffsets(latest).all()));
+            Map<Integer, Long> starts = byPartition(answer(admin.listOffsets(earliest).all()));
             Map<String, Map<Integer, Long>> committed = new HashMap<>();
             for (String group : groups) {
                 Map<Integer, Long> c = new HashMap<>();
                 for (Map.Entry<TopicPartition, OffsetAndMetadata> e
-                        : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+                        : answer(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()).entrySet()) {
                     if (e.getKey().topic().equals(endpoint.topic()) && e.getValue() != null) {
                         c.put(e.getKey().partition(), e.getValue().offset());
                     }
@@ -228,6 +228,24 @@ final class KafkaSession implements BrokerSession {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Waits for an admin call at most the connect timeout. The admin client's own timeouts do not
+     * always end a call: in a soak one {@code describeTopics} never completed after a broker
+     * restart, and the refresher thread waiting on it for good also stopped the throttle check, so
+     * a producer throttled once stayed held.
+     */
+    private <T> T answer(org.apache.kafka.common.KafkaFuture<T> call)
+            throws InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+        try {
+            return call.get(spec.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            call.cancel(true);
+            throw e;
         }
     }
 
