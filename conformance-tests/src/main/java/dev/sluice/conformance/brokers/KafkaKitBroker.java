@@ -30,13 +30,17 @@ import org.apache.kafka.common.quota.ClientQuotaEntity;
  * The kit's Kafka. Channels reach it through the fault proxy, on a listener that advertises the
  * proxy's port (so every connection, not only the bootstrap, passes the proxy); the probe's
  * admin client talks to the broker directly: the group's committed offsets against the end
- * offsets. The broker's own pressure is a client quota ({@code producer_byte_rate}) that makes
- * the broker throttle producers. Each test gets a topic with one partition per member it runs.
+ * offsets. The broker's own pressure is a client quota on request time
+ * ({@code request_percentage}) that makes the broker throttle every client: a byte-rate quota
+ * ({@code producer_byte_rate}) far below the traffic throttles for a time proportional to the
+ * excess, unbounded — after one second of a soak's traffic over 16 B/s the client stayed muted
+ * for many minutes after the quota was removed — while a request quota's throttle is bounded
+ * by the quota window. Each test gets a topic with one partition per member it runs.
  */
 public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
-    /** A producer byte rate the kit's sends exceed at once. */
-    private static final double THROTTLING_BYTE_RATE = 16;
+    /** A share of the broker's request threads' time (in percent) that the kit's traffic exceeds at once. */
+    private static final double THROTTLING_REQUEST_PERCENTAGE = 0.01;
     private static final ClientQuotaEntity EVERY_CLIENT = new ClientQuotaEntity(
             java.util.Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
 
@@ -111,7 +115,7 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
     @Override
     public void inject(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
-            quota(THROTTLING_BYTE_RATE);
+            quota(THROTTLING_REQUEST_PERCENTAGE);
         } else {
             super.inject(fault);
         }
@@ -126,10 +130,10 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
         }
     }
 
-    /** Sets (or, with null, removes) the default {@code producer_byte_rate} quota of every client. */
-    private void quota(Double bytesPerSecond) throws Exception {
+    /** Sets (or, with null, removes) the default {@code request_percentage} quota of every client. */
+    private void quota(Double percentage) throws Exception {
         direct.alterClientQuotas(List.of(new ClientQuotaAlteration(EVERY_CLIENT,
-                List.of(new ClientQuotaAlteration.Op("producer_byte_rate", bytesPerSecond))))).all().get(15, TimeUnit.SECONDS);
+                List.of(new ClientQuotaAlteration.Op("request_percentage", percentage))))).all().get(15, TimeUnit.SECONDS);
     }
 
     @Override
