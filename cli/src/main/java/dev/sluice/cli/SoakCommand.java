@@ -99,7 +99,7 @@ final class SoakCommand {
         for (SoakResult r : results) {
             String caseName = r.broker() + ", seed " + r.settings().seed() + ", " + r.faults().size() + " faults";
             String cap = "<= " + r.settings().duplicateCapPerFault();
-            ResultsEntries.upsert(options.results(), "Soak", caseName, List.of(
+            List<ResultsEntries.Figure> figures = new ArrayList<>(List.of(
                     new ResultsEntries.Figure("faults", r.faults().size(), null),
                     new ResultsEntries.Figure("faults by kind " + r.faultsByKind().toString().toLowerCase(Locale.ROOT), r.faults().size(), null),
                     new ResultsEntries.Figure("accepted", r.count().accepted(), null),
@@ -112,6 +112,12 @@ final class SoakCommand {
                     new ResultsEntries.Figure("leaked threads", r.leakedThreads().size(), "== 0"),
                     new ResultsEntries.Figure("heap growth (MiB)", (r.heapAfterBytes() - r.heapBeforeBytes()) / 1048576.0,
                             "<= " + SoakSettings.HEAP_GROWTH_LIMIT_BYTES / 1048576)));
+            if (r.socketsBefore() >= 0) {
+                figures.add(new ResultsEntries.Figure("connections left open", Math.max(0, r.socketsAfter() - r.socketsBefore()), "== 0"));
+            }
+            r.recoveryByKind().forEach((kind, millis) -> figures.add(
+                    new ResultsEntries.Figure("recovery, " + kind.name().toLowerCase(Locale.ROOT) + ", max (ms)", millis, null)));
+            ResultsEntries.upsert(options.results(), "Soak", caseName, figures);
         }
         out.println("ledgers: " + outFile.toAbsolutePath() + "; report: " + options.reportDir().resolve("report.html").toAbsolutePath()
                 + "; figures: " + options.results().toAbsolutePath());

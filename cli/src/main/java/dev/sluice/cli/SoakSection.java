@@ -27,8 +27,8 @@ final class SoakSection {
             return "";
         }
         StringBuilder md = new StringBuilder("\n## Soak\n\n");
-        md.append("| broker | seed | faults by kind | sent | accepted | handled | lost | dropped (reported / counted) | duplicates total, per fault max / p50 / p99 (cap) | threads before → after (leaked) | heap before → after (MiB) | ledger |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| broker | seed | faults by kind | sent | accepted | handled | lost | dropped (reported / counted) | duplicates total, per fault max / p50 / p99 (cap) | recovery by kind, max (ms) | threads before → after (leaked) | heap before → after (MiB) | ledger |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (SoakResult r : soaks) {
             md.append("| ").append(String.join(" | ", row(r))).append(" |\n");
         }
@@ -47,6 +47,7 @@ final class SoakSection {
                 r.count().droppedReports() + " / " + r.pressure().dropped(),
                 r.duplicates() + ", " + r.duplicatesMax() + " / " + r.duplicatesPercentile(50) + " / " + r.duplicatesPercentile(99)
                         + " (" + r.settings().duplicateCapPerFault() + ")",
+                r.recoveryByKind().toString(),
                 r.threadsBefore().all() + " → " + r.threadsAfter().all() + " (ours " + r.threadsBefore().ours() + " → "
                         + r.threadsAfter().ours() + ", leaked " + r.leakedThreads().size() + ")",
                 String.format(Locale.ROOT, "%.1f → %.1f", r.heapBeforeBytes() / 1048576.0, r.heapAfterBytes() / 1048576.0),
@@ -63,7 +64,7 @@ final class SoakSection {
                 + "in-flight cap plus the producer's send window).</p>\n");
         h.append("<table><tr>");
         for (String c : List.of("broker", "seed", "faults by kind", "sent", "accepted", "handled", "lost", "dropped (reported / counted)",
-                "duplicates total, per fault max / p50 / p99 (cap)", "threads before → after", "heap before → after (MiB)", "ledger")) {
+                "duplicates total, per fault max / p50 / p99 (cap)", "recovery by kind, max (ms)", "threads before → after", "heap before → after (MiB)", "ledger")) {
             h.append("<th>").append(Report.esc(c)).append("</th>");
         }
         h.append("</tr>\n");

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Every message of a soak by its id (0 to {@code capacity - 1}): whether the producer got it
  * ACCEPTED, whether the channel reported it dropped, and how often a handler finished with it.
- * Thread-safe; memory is fixed at construction (about 13 bytes per id).
+ * Thread-safe; memory is fixed at construction (about 21 bytes per id).
  */
 public final class Ledger {
 
@@ -28,6 +28,8 @@ public final class Ledger {
     private final AtomicIntegerArray handled;
     private final AtomicIntegerArray reportedDropped;
     private final AtomicLongArray firstHandled;
+    private final AtomicLongArray sentAt;
+    private volatile long lastSent = -1;
     private final Queue<Duplicate> duplicates = new ConcurrentLinkedQueue<>();
     private final AtomicLong handledEvents = new AtomicLong();
     private final AtomicLong unknownIds = new AtomicLong();
@@ -43,6 +45,7 @@ public final class Ledger {
         this.handled = new AtomicIntegerArray(capacity);
         this.reportedDropped = new AtomicIntegerArray(capacity);
         this.firstHandled = new AtomicLongArray(capacity);
+        this.sentAt = new AtomicLongArray(capacity);
     }
 
     /** @return the most ids this ledger holds */
@@ -50,9 +53,40 @@ public final class Ledger {
         return capacity;
     }
 
-    /** The producer is about to send {@code id}. */
+    /** The producer is about to send {@code id}; ids are sent in increasing order, by one thread. */
     public void sent(long id) {
+        sentAt.set((int) id, System.nanoTime());
         outcome.set((int) id, SENT);
+        lastSent = id;
+    }
+
+    /**
+     * How long the consumers kept the messages sent in a window waiting: the longest time between
+     * the send and the first handling of any message sent from {@code fromNanos} to
+     * {@code toNanos} (of {@link System#nanoTime()}) that was handled.
+     *
+     * @return that time in nanoseconds, or -1 when no message sent in the window was handled
+     */
+    public long longestWait(long fromNanos, long toNanos) {
+        long last = lastSent;
+        int lo = 0;
+        int hi = (int) last + 1; // first id sent at or after fromNanos: sendings are in id order
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sentAt.get(mid) < fromNanos) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        long longest = -1;
+        for (int i = lo; i <= last && sentAt.get(i) <= toNanos; i++) {
+            long first = firstHandled.get(i);
+            if (first != 0) {
+                longest = Math.max(longest, first - sentAt.get(i));
+            }
+        }
+        return longest;
     }
 
     /** The producer's send of {@code id} answered ACCEPTED ({@code true}) or anything else. */

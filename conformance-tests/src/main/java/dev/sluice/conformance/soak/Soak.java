@@ -47,6 +47,9 @@ public final class Soak {
 
     private static final long WORK_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
+    /** Messages sent this long after a fault healed still count towards its recovery time. */
+    static final long RECOVERY_WINDOW_MILLIS = 1_000;
+
     private final KitBroker broker;
     private final String source;
     private final SoakSettings settings;
@@ -352,6 +355,13 @@ public final class Soak {
             }
         }
         List<Integer> perFaultList = java.util.Arrays.stream(perFault).boxed().toList();
+        List<Long> waits = new ArrayList<>();
+        for (SoakResult.FaultRecord f : faults) {
+            long from = startNanos + TimeUnit.MILLISECONDS.toNanos(f.injectedAtMillis());
+            long to = startNanos + TimeUnit.MILLISECONDS.toNanos(f.healedAtMillis() + RECOVERY_WINDOW_MILLIS);
+            long wait = ledger.longestWait(from, to);
+            waits.add(wait < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(wait));
+        }
 
         // The verdict.
         if (producerFailure != null) {
@@ -407,7 +417,7 @@ public final class Soak {
                     + SoakSettings.HEAP_GROWTH_LIMIT_BYTES / 1048576 + " MiB)");
         }
         return new SoakResult(broker.name(), source, settings, startedAt, took, List.copyOf(faults), count, dups.size(), perFaultList,
-                unattributed, pressure, new SoakResult.Threads(before.count(), before.countOurs()),
+                unattributed, List.copyOf(waits), pressure, new SoakResult.Threads(before.count(), before.countOurs()),
                 new SoakResult.Threads(after.count(), after.countOurs()), leaked, ThreadCensus.newThreadsNotOurs(before, after).size(),
                 before.heapUsedBytes(), after.heapUsedBytes(), socketsBefore == null ? -1 : socketsBefore.size(),
                 socketsAfter == null ? -1 : socketsAfter.size(), List.copyOf(timeline), List.copyOf(failures));

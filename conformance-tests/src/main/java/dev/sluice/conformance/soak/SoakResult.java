@@ -20,6 +20,9 @@ import java.util.Map;
  * @param duplicates       handlings beyond the first, in total
  * @param duplicatesPerFault the duplicates attributed to each fault, in the order of {@code faults}
  * @param duplicatesUnattributed duplicates with no fault before them
+ * @param recoveryPerFaultMillis for each fault, the longest a message sent while it was held (or
+ *                         in the second after it healed) waited for its first handling — how long
+ *                         the consumers took to get messages through again; -1 when none was handled
  * @param pressure         the producer channel's counters and the consumers' acks
  * @param threadsBefore    live threads before (all, and those the soak answers for)
  * @param threadsAfter     live threads after the channels closed
@@ -34,7 +37,7 @@ import java.util.Map;
  */
 public record SoakResult(String broker, String source, SoakSettings settings, Instant startedAt, long durationMillis,
                          List<FaultRecord> faults, Ledger.Count count, long duplicates, List<Integer> duplicatesPerFault,
-                         long duplicatesUnattributed, Pressure pressure, Threads threadsBefore, Threads threadsAfter,
+                         long duplicatesUnattributed, List<Long> recoveryPerFaultMillis, Pressure pressure, Threads threadsBefore, Threads threadsAfter,
                          List<String> leakedThreads, int brokerThreadsNew, long heapBeforeBytes, long heapAfterBytes,
                          int socketsBefore, int socketsAfter, List<Second> timeline, List<String> failures) {
 
@@ -91,6 +94,15 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
+    /** @return the longest recovery (see {@link #recoveryPerFaultMillis()}) per kind of fault, in milliseconds */
+    public Map<SoakFault, Long> recoveryByKind() {
+        Map<SoakFault, Long> m = new java.util.EnumMap<>(SoakFault.class);
+        for (FaultRecord f : faults) {
+            m.merge(f.kind(), recoveryPerFaultMillis.get(f.index()), Math::max);
+        }
+        return m;
+    }
+
     /** @return the lost messages: accepted, never handled, never reported dropped */
     public long lost() {
         return count.missing();
@@ -107,6 +119,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         s.append(String.format(Locale.ROOT, "  duplicates %d: per fault max %d, p50 %d, p99 %d (cap %d per fault), before any fault %d%n",
                 duplicates, duplicatesMax(), duplicatesPercentile(50), duplicatesPercentile(99), settings.duplicateCapPerFault(),
                 duplicatesUnattributed));
+        s.append("  recovery (longest wait of a message sent during a fault, by kind, ms): ").append(recoveryByKind()).append('\n');
         s.append(String.format(Locale.ROOT, "  threads %d -> %d (ours %d -> %d, leaked %d%s), connections %d -> %d, heap %.1f -> %.1f MiB%n",
                 threadsBefore.all(), threadsAfter.all(), threadsBefore.ours(), threadsAfter.ours(), leakedThreads.size(),
                 leakedThreads.isEmpty() ? "" : " " + leakedThreads, socketsBefore, socketsAfter, heapBeforeBytes / 1048576.0,
@@ -140,6 +153,9 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         field(j, "duplicates", "{\"total\":" + duplicates + ",\"max\":" + duplicatesMax() + ",\"p50\":" + duplicatesPercentile(50)
                 + ",\"p99\":" + duplicatesPercentile(99) + ",\"capPerFault\":" + settings.duplicateCapPerFault()
                 + ",\"beforeAnyFault\":" + duplicatesUnattributed + ",\"perFault\":" + duplicatesPerFault + "}");
+        StringBuilder recovery = new StringBuilder("{");
+        recoveryByKind().forEach((k, v) -> recovery.append(recovery.length() > 1 ? "," : "").append(q(k.name())).append(':').append(v));
+        field(j, "recoveryMillisByKind", recovery.append('}'));
         field(j, "pressure", String.format(Locale.ROOT,
                 "{\"offered\":%d,\"confirmed\":%d,\"failed\":%d,\"dropped\":%d,\"rejected\":%d,\"inFlight\":%d,\"buffered\":%d,"
                         + "\"reconciles\":%b,\"consumerAcked\":%d,\"consumerNacked\":%d,\"consumerDeadLettered\":%d}",
@@ -156,6 +172,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
             fl.append(fl.length() > 1 ? "," : "").append("{\"index\":").append(f.index()).append(",\"kind\":").append(q(f.kind().name()))
                     .append(",\"injectedAtMillis\":").append(f.injectedAtMillis()).append(",\"healedAtMillis\":").append(f.healedAtMillis())
                     .append(",\"duplicates\":").append(duplicatesPerFault.get(f.index()))
+                    .append(",\"recoveryMillis\":").append(recoveryPerFaultMillis.get(f.index()))
                     .append(",\"error\":").append(f.error() == null ? "null" : q(f.error())).append('}');
         }
         field(j, "faultLog", fl.append(']'));

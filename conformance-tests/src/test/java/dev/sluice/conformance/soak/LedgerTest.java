@@ -70,4 +70,30 @@ class LedgerTest {
         assertThat(Soak.attribute(faults, 500, 4_000)).isEqualTo(0);
         assertThat(Soak.attribute(faults, 100, 200)).isEqualTo(-1);
     }
+
+    @Test
+    @DisplayName("the longest wait of a window counts the handled messages sent in it, from send to first handling")
+    void longestWaitOfAWindow() {
+        Ledger ledger = new Ledger(10);
+        long t0 = System.nanoTime();
+        ledger.sent(0);
+        ledger.sent(1);
+        long t1 = System.nanoTime();
+        while (System.nanoTime() < t1 + 5_000_000) {
+            Thread.onSpinWait(); // five milliseconds pass between the send and the handling
+        }
+        ledger.handled(1);
+        long handledAt = System.nanoTime();
+        ledger.sent(2);
+        ledger.handled(2);
+        long t2 = System.nanoTime();
+
+        assertThat(ledger.longestWait(t0, t1)).as("id 1 waited at least 5 ms; id 0, never handled, does not count")
+                .isGreaterThanOrEqualTo(5_000_000).isLessThanOrEqualTo(handledAt - t0);
+        assertThat(ledger.longestWait(handledAt, t2)).as("id 2 only").isLessThan(t2 - handledAt + 1);
+        assertThat(ledger.longestWait(t2 + 1, Long.MAX_VALUE)).as("nothing sent after").isEqualTo(-1);
+        Ledger unhandled = new Ledger(2);
+        unhandled.sent(0);
+        assertThat(unhandled.longestWait(0, Long.MAX_VALUE)).as("sent, never handled").isEqualTo(-1);
+    }
 }
