@@ -100,8 +100,8 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
 
     @Override
     public String whyNoPayloadLimit() {
-        return "the " + name() + " under test (" + broker.source() + ") has no payload limit a test can reach (its default is"
-                + " hundreds of MB); the kit sets one only on servers it starts from the PATH (BrokerProvisioner.pathServer)";
+        return "the " + name() + " under test (" + broker.source() + ") has no payload limit a test can reach (its default,"
+                + " 128 MiB or more, is beyond what a test sends); the kit sets one only on servers it starts from the PATH (BrokerProvisioner.pathServer)";
     }
 
     @Override

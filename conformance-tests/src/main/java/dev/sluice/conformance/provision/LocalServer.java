@@ -142,8 +142,11 @@ final class LocalServer implements RestartableServer {
         if (process != null && process.isAlive()) {
             return;
         }
+        long start = System.nanoTime();
         process = command.start();
         awaitAnswer(process, timeout);
+        System.out.println("[sluice] " + uri.getScheme() + " server on port " + port + " answers "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms after its start");
     }
 
     /**
@@ -157,6 +160,7 @@ final class LocalServer implements RestartableServer {
         if (p == null) {
             return;
         }
+        long start = System.nanoTime();
         // The server and anything it started (the su wrapper's Erlang beam), but not epmd, which
         // stays shared between nodes and outlives them.
         List<ProcessHandle> tree = new java.util.ArrayList<>(p.descendants()
@@ -176,6 +180,8 @@ final class LocalServer implements RestartableServer {
             }
         }
         process = null;
+        System.out.println("[sluice] " + uri.getScheme() + " server on port " + port + " stopped in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
     }
 
     /** @return true while the server's process runs */
