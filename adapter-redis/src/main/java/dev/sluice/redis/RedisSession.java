@@ -71,13 +71,14 @@ final class RedisSession implements BrokerSession {
     private volatile int groups = 1;
     private volatile boolean closed;
 
-    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events) {
+    /** @param maxPayloadBytes the server's limit, {@link #maxPayloadBytes(Jedis)} as read at open */
+    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events, int maxPayloadBytes) {
         this.spec = spec;
         this.endpoint = endpoint;
         this.events = events;
         this.pool = pool;
         this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.stream() + ".dlq");
-        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, maxPayloadBytes(pool));
+        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, maxPayloadBytes);
         this.acker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-redis-ack-" + endpoint.stream());
             t.setDaemon(true);
@@ -97,8 +98,8 @@ final class RedisSession implements BrokerSession {
      * refuses it first (TOO_LARGE). {@link #MAX_PAYLOAD_BYTES} when the server does not say
      * ({@code CONFIG} renamed or not allowed to this user).
      */
-    static int maxPayloadBytes(JedisPool pool) {
-        try (Jedis j = pool.getResource()) {
+    static int maxPayloadBytes(Jedis j) {
+        try {
             String value = j.configGet("proto-max-bulk-len").get("proto-max-bulk-len");
             return value == null ? MAX_PAYLOAD_BYTES : (int) Math.min(MAX_PAYLOAD_BYTES, Long.parseLong(value.trim()));
         } catch (JedisDataException | NumberFormatException notSaid) {
