@@ -37,8 +37,15 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
         f.setUri(broker.uri());
         // Named, so that a thread census (the soak's) can tell the kit's own client threads from the channels'.
         java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        // amqp-client renames a connection's main loop thread ("AMQP Connection host:port") after
+        // the factory made it, so the thread takes its name back once it runs: a connection
+        // opened again after a restart is then no stranger to the census either.
         f.setThreadFactory(r -> {
-            Thread t = new Thread(r, "sluice-kit-probe-rabbitmq-" + threads.incrementAndGet());
+            String name = "sluice-kit-probe-rabbitmq-" + threads.incrementAndGet();
+            Thread t = new Thread(() -> {
+                Thread.currentThread().setName(name);
+                r.run();
+            }, name);
             t.setDaemon(true);
             return t;
         });
