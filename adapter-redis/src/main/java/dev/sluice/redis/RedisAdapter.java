@@ -34,8 +34,10 @@ public final class RedisAdapter implements BrokerAdapter {
         poolConfig.setMaxTotal(8);
         poolConfig.setTestOnBorrow(false);
         JedisPool pool = new JedisPool(poolConfig, endpoint.hostAndPort(), endpoint.controlConfig());
+        int maxPayloadBytes;
         try (Jedis j = pool.getResource()) {
             j.ping();
+            maxPayloadBytes = RedisSession.maxPayloadBytes(j);
         } catch (RuntimeException e) {
             pool.close();
             if (e instanceof redis.clients.jedis.exceptions.JedisAccessControlException) {
@@ -43,6 +45,6 @@ public final class RedisAdapter implements BrokerAdapter {
             }
             throw BrokerUnavailableException.of("Redis at " + endpoint.hostAndPort(), spec.connectTimeout(), e);
         }
-        return new RedisSession(spec, endpoint, pool, events);
+        return new RedisSession(spec, endpoint, pool, events, maxPayloadBytes);
     }
 }

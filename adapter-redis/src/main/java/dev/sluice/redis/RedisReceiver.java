@@ -38,6 +38,9 @@ import redis.clients.jedis.resps.StreamEntryBinary;
  *       it off the pending list (the {@code XACK} of the claim or re-read that finds it gone). A member touches what it holds
  *       while it waits at the cap too, so that it is never taken for dead while it lives; one
  *       stalled beyond {@code claimIdleMs} is, as at-least-once allows;
+ *   <li>after a reconnect, its own pending entries that it does not hold (a read's reply or an
+ *       ack lost with the connection or a restart) are handed out again at once, before new
+ *       entries, as the next attempt;
  *   <li>the delivery count ({@code XPENDING}) is the attempt number.
  * </ul>
  */
@@ -90,6 +93,8 @@ final class RedisReceiver implements BrokerReceiver {
     private volatile Jedis connection;
     private long nextClaimAt;
     private long nextTouchAt;
+    /** True from a (re)connect until this member re-read its own pending entries it does not hold (fetch thread only). */
+    private boolean ownPendingOwed;
 
     RedisReceiver(RedisSession session, JedisPool pool, RedisEndpoint endpoint, String group, String consumer,
                   ConsumerPolicy policy) {
@@ -163,9 +168,11 @@ final class RedisReceiver implements BrokerReceiver {
                 boolean blocked;
                 while ((blocked = !stopped && (paused || credit == 0 || inFlight.size() >= policy.maxInFlight()))) {
                     // A member that waits still holds entries: it touches them in time, or another
-                    // member (or its own claim) would take them for abandoned while handlers run.
+                    // member (or its own claim) would take them for abandoned while handlers run;
+                    // after a lost connection it connects again to do so (every 200 ms while the
+                    // server does not answer), not only once handlers make room.
                     long untilTouch = nextTouchAt - System.currentTimeMillis();
-                    if (untilTouch <= 0 && connection != null && !(inFlight.isEmpty() && retries.isEmpty())) {
+                    if (untilTouch <= 0 && !(inFlight.isEmpty() && retries.isEmpty())) {
                         break;
                     }
                     waitQuietly(untilTouch > 0 ? Math.min(pollMillis, untilTouch) : pollMillis);
@@ -184,16 +191,20 @@ final class RedisReceiver implements BrokerReceiver {
                 }
             }
             try {
-                boolean reconnected = false;
                 if (connection == null) {
                     connection = new Jedis(endpoint.hostAndPort(), endpoint.blockingConfig());
                     clientId = connection.clientId();
-                    reconnected = true;
+                    ownPendingOwed = true; // a read or an ack may have been lost with the old connection
                 }
                 touchInFlight(); // before any claim: what this member holds is never idle to a claim
                 List<Held> fetched = new ArrayList<>(redeliver(due));
-                if (reconnected && fetched.size() < n) {
-                    fetched.addAll(ownOrphans(n - fetched.size()));
+                if (ownPendingOwed && fetched.size() < n) {
+                    int room = n - fetched.size();
+                    List<Held> orphans = ownOrphans(room);
+                    fetched.addAll(orphans);
+                    // Owed until a re-read had room to spare: a member at its cap when it
+                    // reconnected re-reads once handlers make room, before any new entry.
+                    ownPendingOwed = orphans.size() >= room;
                 }
                 if (fetched.size() < n) {
                     fetched.addAll(claimAbandoned(n - fetched.size()));
@@ -281,8 +292,14 @@ final class RedisReceiver implements BrokerReceiver {
 
     /**
      * This member's own pending entries that it does not hold: delivered by a read whose reply
-     * the lost connection never brought. Re-read at once on reconnect instead of waiting for
-     * {@code claimIdleMs}; their attempt is the delivery count as it stands (none reached a handler).
+     * the lost connection never brought, or handled and acked by an {@code XACK} the server lost
+     * (a restart that did not keep it). Re-read at once after a reconnect, before new entries,
+     * instead of waiting for {@code claimIdleMs} (which no other member would reach while this
+     * one lives, and this one never claims from itself): the {@code XREADGROUP ... 0} of its own
+     * history, done as {@code XPENDING ... consumer} + {@code XRANGE} + {@code XCLAIM} so that
+     * what the member holds (in flight, due again, ack queued) is left out and a trimmed entry is
+     * settled as dropped. Each is handed out as one more attempt than its delivery count, which is
+     * set to it ({@code RETRYCOUNT}), as a re-read raises it.
      */
     private List<Held> ownOrphans(int max) {
         List<Held> out = new ArrayList<>();
@@ -303,7 +320,7 @@ final class RedisReceiver implements BrokerReceiver {
             }
             StreamCodec.Decoded m = readEntry(id);
             if (m != null) {
-                int attempt = (int) Math.max(1, p.getDeliveredTimes());
+                int attempt = (int) Math.max(1, p.getDeliveredTimes() + 1);
                 connection.xclaimJustId(endpoint.stream(), group, consumer, 0, XClaimParams.xClaimParams().retryCount(attempt), id);
                 out.add(new Held(id, m, attempt));
             }

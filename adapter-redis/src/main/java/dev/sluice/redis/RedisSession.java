@@ -48,7 +48,7 @@ import redis.clients.jedis.params.XTrimParams;
 final class RedisSession implements BrokerSession {
 
     static final long REFRESH_MILLIS = 250;
-    /** Redis refuses bulk strings over 512 MB ({@code proto-max-bulk-len}). */
+    /** Redis refuses bulk strings over 512 MB by default ({@code proto-max-bulk-len}). */
     static final int MAX_PAYLOAD_BYTES = 512 * 1024 * 1024 - 64 * 1024;
 
     private static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(
@@ -71,13 +71,14 @@ final class RedisSession implements BrokerSession {
     private volatile int groups = 1;
     private volatile boolean closed;
 
-    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events) {
+    /** @param maxPayloadBytes the server's limit, {@link #maxPayloadBytes(Jedis)} as read at open */
+    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events, int maxPayloadBytes) {
         this.spec = spec;
         this.endpoint = endpoint;
         this.events = events;
         this.pool = pool;
         this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.stream() + ".dlq");
-        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, MAX_PAYLOAD_BYTES);
+        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, maxPayloadBytes);
         this.acker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-redis-ack-" + endpoint.stream());
             t.setDaemon(true);
@@ -89,6 +90,21 @@ final class RedisSession implements BrokerSession {
             return t;
         });
         this.refresher.scheduleWithFixedDelay(this::refresh, 0, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The server's {@code proto-max-bulk-len}: a payload is one bulk string of the {@code XADD},
+     * and one over it is refused as a protocol error that closes the connection, so the gate
+     * refuses it first (TOO_LARGE). {@link #MAX_PAYLOAD_BYTES} when the server does not say
+     * ({@code CONFIG} renamed or not allowed to this user).
+     */
+    static int maxPayloadBytes(Jedis j) {
+        try {
+            String value = j.configGet("proto-max-bulk-len").get("proto-max-bulk-len");
+            return value == null ? MAX_PAYLOAD_BYTES : (int) Math.min(MAX_PAYLOAD_BYTES, Long.parseLong(value.trim()));
+        } catch (JedisDataException | NumberFormatException notSaid) {
+            return MAX_PAYLOAD_BYTES;
+        }
     }
 
     @Override

@@ -76,7 +76,12 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
                         java.util.concurrent.CompletableFuture.delayedExecutor(STALL_NOTICED_MILLIS,
                                 java.util.concurrent.TimeUnit.MILLISECONDS));
             }
-            case CUT_CONNECTIONS, RESTART -> broker.cutConnections();
+            case CUT_CONNECTIONS -> broker.cutConnections();
+            case RESTART -> { // down until healed, as a real server between its stop and its start
+                broker.cutConnections();
+                broker.stall();
+                broker.reachable(false);
+            }
         }
     }
 
@@ -93,7 +98,11 @@ public class InMemoryKitBroker implements KitBroker, BrokerProbe {
                 broker.unstall();
                 broker.reachable(true);
             }
-            case CUT_CONNECTIONS, RESTART -> { }
+            case CUT_CONNECTIONS -> { }
+            case RESTART -> {
+                broker.unstall();
+                broker.reachable(true);
+            }
         }
     }
 

@@ -97,6 +97,11 @@ public interface KitBroker {
         return java.util.OptionalInt.empty();
     }
 
+    /** @return why {@link #maxPayloadBytes()} is empty, for the too-large scenario's skip */
+    default String whyNoPayloadLimit() {
+        return name() + " has no payload limit a test can reach";
+    }
+
     /**
      * @return true when, under {@link Fault#BROKER_PRESSURE}, the broker refuses sends (SQS
      *     throttling, Redis out of memory) rather than holding them unconfirmed until the alarm

@@ -7,6 +7,7 @@ import dev.sluice.conformance.proxy.HttpFaultProxy;
 import java.io.IOException;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -18,11 +19,16 @@ import java.util.Set;
  * <p>A broker that tells clients its own address (Kafka's advertised listeners) must advertise
  * the proxy's, or clients will go around it: when the provisioned broker names a
  * {@link ProvisionedBroker#proxyRoute() route}, the proxy listens where the broker sends its
- * clients. A broker the kit started itself can also be restarted ({@link Fault#RESTART}). A
+ * clients. A broker the kit started itself can also be restarted ({@link Fault#RESTART}): the
+ * server stops at {@link #inject(Fault)} and starts again, with its ports and data, at
+ * {@link #heal(Fault)}, so that a test can look at the channels while nothing answers. A
  * broker spoken to over HTTP can have an {@link HttpFaultProxy} behind the proxy, for faults that
  * are answers rather than broken connections (SQS throttling).
  */
 public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
+
+    /** The longest a stopped server may take to answer again. */
+    private static final java.time.Duration RESTART_TIMEOUT = java.time.Duration.ofSeconds(90);
 
     /** The broker behind the proxy. */
     protected final ProvisionedBroker broker;
@@ -81,8 +87,21 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
         }
         return broker.startedByKit()
                 ? "the kit started this " + name() + " (" + broker.source() + ") but restarts only servers that keep"
-                        + " their port and data across a restart (the in-process Kafka)"
-                : "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started";
+                        + " their port and data across a restart (the in-process Kafka, redis-server and rabbitmq-server from the PATH)"
+                : "the " + name() + " under test (" + broker.source() + ") is a shared server: the kit restarts only servers it started"
+                        + " (BrokerProvisioner.pathServer gives one)";
+    }
+
+    /** @return the limit the kit gave a server it started from the PATH; empty for any other server */
+    @Override
+    public OptionalInt maxPayloadBytes() {
+        return broker.maxPayloadBytes();
+    }
+
+    @Override
+    public String whyNoPayloadLimit() {
+        return "the " + name() + " under test (" + broker.source() + ") has no payload limit a test can reach (its default,"
+                + " 128 MiB or more, is beyond what a test sends); the kit sets one only on servers it starts from the PATH (BrokerProvisioner.pathServer)";
     }
 
     @Override
@@ -94,7 +113,7 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
                 if (!broker.restartable()) {
                     throw new UnsupportedOperationException(whyNot(fault));
                 }
-                broker.restart(java.time.Duration.ofSeconds(90));
+                broker.stop(); // until heal: nothing answers meanwhile
             }
             default -> throw new UnsupportedOperationException(whyNot(fault));
         }
@@ -104,6 +123,8 @@ public abstract class ProxiedKitBroker implements KitBroker, AutoCloseable {
     public void heal(Fault fault) throws Exception {
         if (fault == Fault.STALL) {
             proxy.resume();
+        } else if (fault == Fault.RESTART && broker.restartable() && !broker.running()) {
+            broker.start(RESTART_TIMEOUT);
         }
     }
 

@@ -26,7 +26,7 @@ final class RabbitMqForeignClient implements ForeignClient {
     /** The queue properties {@link #settings} reads, in {@code rabbitmqctl list_queues} terms. */
     private static final List<String> PROPERTIES = List.of("durable", "auto_delete", "exclusive", "type", "policy", "arguments");
 
-    private final Connection connection;
+    private final java.util.function.Supplier<Connection> connection;
     private final String vhost;
     private final Function<String[], List<String>> rabbitmqctl;
 
@@ -34,7 +34,7 @@ final class RabbitMqForeignClient implements ForeignClient {
      * @param rabbitmqctl runs {@code rabbitmqctl} with the given arguments against the node under
      *     test and returns its output lines
      */
-    RabbitMqForeignClient(Connection connection, String vhost, Function<String[], List<String>> rabbitmqctl) {
+    RabbitMqForeignClient(java.util.function.Supplier<Connection> connection, String vhost, Function<String[], List<String>> rabbitmqctl) {
         this.connection = connection;
         this.vhost = vhost;
         this.rabbitmqctl = rabbitmqctl;
@@ -47,7 +47,7 @@ final class RabbitMqForeignClient implements ForeignClient {
             throw new IllegalArgumentException("messages (" + messages.size() + ") must not exceed the queue's x-max-length ("
                     + EXISTING_MAX_LENGTH + ")");
         }
-        Channel ch = connection.createChannel();
+        Channel ch = connection.get().createChannel();
         try {
             ch.queueDeclare(destination, true, false, false, Map.of("x-max-length", EXISTING_MAX_LENGTH,
                     "x-message-ttl", EXISTING_RETENTION.toMillis()));
@@ -81,7 +81,7 @@ final class RabbitMqForeignClient implements ForeignClient {
 
     @Override
     public void write(String destination, NativeMessage m) throws Exception {
-        Channel ch = connection.createChannel();
+        Channel ch = connection.get().createChannel();
         try {
             ch.confirmSelect();
             Map<String, Object> headers = new LinkedHashMap<>(m.headers());
@@ -103,7 +103,7 @@ final class RabbitMqForeignClient implements ForeignClient {
     @Override
     public List<NativeMessage> read(String destination, int count, Duration within) throws Exception {
         List<NativeMessage> out = new ArrayList<>();
-        Channel ch = connection.createChannel();
+        Channel ch = connection.get().createChannel();
         try {
             long deadline = System.nanoTime() + within.toNanos();
             while (out.size() < count && System.nanoTime() < deadline) {

@@ -21,11 +21,14 @@ import java.util.concurrent.TimeUnit;
  * The kit's RabbitMQ: channels go through the fault proxy; the probe reads the broker itself —
  * ready messages from {@code queue.declare-ok} on a direct connection, unacknowledged ones from
  * {@code rabbitmqctl list_queues}; broker pressure is the real memory alarm, set and cleared with
- * {@code rabbitmqctl set_vm_memory_high_watermark}.
+ * {@code rabbitmqctl set_vm_memory_high_watermark}. On a node the kit started from the PATH it
+ * also stops and starts the whole node (its durable queues survive) and sends payloads over its
+ * {@code max_message_size}.
  */
 public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
-    private final Connection direct;
+    private final ConnectionFactory factory;
+    private Connection direct; // guarded by this; opened again when a restart or a cut closed it
     private final String vhost;
 
     public RabbitMqKitBroker(ProvisionedBroker broker) throws Exception {
@@ -34,11 +37,22 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
         f.setUri(broker.uri());
         // Named, so that a thread census (the soak's) can tell the kit's own client threads from the channels'.
         java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        // amqp-client renames a connection's main loop thread ("AMQP Connection host:port") after
+        // the factory made it, so the thread takes its name back once it runs: a connection
+        // opened again after a restart is then no stranger to the census either.
         f.setThreadFactory(r -> {
-            Thread t = new Thread(r, "sluice-kit-probe-rabbitmq-" + threads.incrementAndGet());
+            String name = "sluice-kit-probe-rabbitmq-" + threads.incrementAndGet();
+            Thread t = new Thread(() -> {
+                Thread.currentThread().setName(name);
+                r.run();
+            }, name);
             t.setDaemon(true);
             return t;
         });
+        // Opened again on use rather than recovered in the background: right after a restart the
+        // probe must not meet a connection still waiting out its recovery interval.
+        f.setAutomaticRecoveryEnabled(false);
+        this.factory = f;
         this.direct = f.newConnection("sluice-kit-probe");
         String rawPath = broker.uri().getRawPath();
         this.vhost = rawPath == null || rawPath.length() <= 1
@@ -62,13 +76,13 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
 
     @Override
     public java.util.Optional<dev.sluice.conformance.ForeignClient> foreign() {
-        return java.util.Optional.of(new RabbitMqForeignClient(direct, vhost, this::rabbitmqctl));
+        return java.util.Optional.of(new RabbitMqForeignClient(this::direct, vhost, this::rabbitmqctl));
     }
 
     @Override
     public OptionalLong ready(String destination, String group) {
         try {
-            Channel ch = direct.createChannel();
+            Channel ch = direct().createChannel();
             try {
                 return OptionalLong.of(ch.queueDeclarePassive(destination).getMessageCount());
             } finally {
@@ -102,7 +116,9 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
 
     @Override
     public Set<Fault> faults() {
-        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.BROKER_PRESSURE);
+        Set<Fault> faults = EnumSet.copyOf(super.faults()); // a full node restart on a node the kit started
+        faults.add(Fault.BROKER_PRESSURE);
+        return faults;
     }
 
     @Override
@@ -117,7 +133,9 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
     @Override
     public void heal(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
-            rabbitmqctl("set_vm_memory_high_watermark", "0.4"); // the default, as .ci/run sets it
+            if (broker.running()) { // a stopped node starts again with the default watermark
+                rabbitmqctl("set_vm_memory_high_watermark", "0.4"); // the default, as .ci/run sets it
+            }
         } else {
             super.heal(fault);
         }
@@ -128,9 +146,24 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
         return Optional.of("amqp://guest:guest@127.0.0.1:1/%2F/unreachable");
     }
 
+    /**
+     * Empty even on the node the kit started with {@code max_message_size}: the adapter cannot
+     * know that limit, so the scenario would test the adapter's guess, not the node.
+     */
     @Override
     public OptionalInt maxPayloadBytes() {
         return OptionalInt.empty();
+    }
+
+    @Override
+    public String whyNoPayloadLimit() {
+        if (broker.maxPayloadBytes().isEmpty()) {
+            return super.whyNoPayloadLimit();
+        }
+        return "the node the kit started (" + broker.source() + ") refuses payloads over max_message_size ("
+                + broker.maxPayloadBytes().getAsInt() + " bytes), but RabbitMQ does not tell clients that limit and the"
+                + " adapter has no setting for it (it assumes 3.10's default, 128 MiB): a payload over the node's limit is"
+                + " ACCEPTED by the gate and refused by the broker afterwards";
     }
 
     @Override
@@ -140,20 +173,36 @@ public final class RabbitMqKitBroker extends ProxiedKitBroker implements BrokerP
 
     @Override
     public void deleteDestination(String destination) throws Exception {
-        Channel ch = direct.createChannel();
+        Channel ch = direct().createChannel();
         ch.queueDelete(destination);
         ch.queueDelete(destination + ".dlq");
         ch.queueDelete(destination + ".dropped");
         ch.close();
     }
 
+    /** @return the probe's own connection, opened again if a restart or a cut closed it */
+    private synchronized Connection direct() {
+        if (!direct.isOpen()) {
+            try {
+                direct = factory.newConnection("sluice-kit-probe");
+            } catch (IOException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the kit's probe cannot reach " + broker + ": " + e.getMessage(), e);
+            }
+        }
+        return direct;
+    }
+
     @Override
     public void close() {
         super.close();
-        try {
-            direct.close(2_000);
-        } catch (IOException ignored) {
-            // already gone
+        synchronized (this) {
+            if (direct.isOpen()) {
+                try {
+                    direct.close(2_000);
+                } catch (IOException | com.rabbitmq.client.AlreadyClosedException ignored) {
+                    // gone meanwhile
+                }
+            }
         }
     }
 

@@ -17,7 +17,9 @@ import redis.clients.jedis.resps.StreamGroupInfo;
 /**
  * The kit's Redis: channels go through the fault proxy; the probe talks to Redis directly and
  * reads its own figures ({@code XINFO GROUPS} lag, {@code XPENDING}); broker pressure is the real
- * maxmemory alarm ({@code CONFIG SET maxmemory}), restored afterwards.
+ * maxmemory alarm ({@code CONFIG SET maxmemory}), restored afterwards. On a {@code redis-server}
+ * the kit started from the PATH it also restarts the server (append-only file, same port) and
+ * sends payloads over its {@code proto-max-bulk-len}.
  */
 public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
@@ -101,7 +103,9 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
 
     @Override
     public Set<Fault> faults() {
-        return EnumSet.of(Fault.STALL, Fault.CUT_CONNECTIONS, Fault.BROKER_PRESSURE);
+        Set<Fault> faults = EnumSet.copyOf(super.faults()); // a restart on a server the kit started
+        faults.add(Fault.BROKER_PRESSURE);
+        return faults;
     }
 
     @Override

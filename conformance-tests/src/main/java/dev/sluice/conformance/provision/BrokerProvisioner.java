@@ -30,7 +30,10 @@ import org.opentest4j.TestAbortedException;
  * turns the skip into a failure for those kinds.
  *
  * <p>{@link #shared(BrokerKind)} keeps one broker per kind for the whole JVM and stops every
- * broker it started when the JVM exits, even after failed tests.
+ * broker it started when the JVM exits, even after failed tests. {@link #pathServer(BrokerKind)}
+ * skips the other routes: a server the kit starts from the PATH, restartable and with a payload
+ * limit a test can reach, whatever the environment names (for the scenarios a shared server
+ * cannot run).
  */
 public final class BrokerProvisioner {
 
@@ -39,6 +42,7 @@ public final class BrokerProvisioner {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Map<BrokerKind, Provisioning> SHARED = new ConcurrentHashMap<>();
+    private static final Map<BrokerKind, Provisioning> PATH_SERVERS = new ConcurrentHashMap<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(BrokerProvisioner::stopShared, "sluice-stop-brokers"));
@@ -77,6 +81,25 @@ public final class BrokerProvisioner {
     public static ProvisionedBroker shared(BrokerKind kind) {
         Provisioning p = SHARED.computeIfAbsent(kind, BrokerProvisioner::provision);
         System.out.println("[sluice] " + p.broker().map(Object::toString).orElse("no broker: " + p.reason()));
+        return orSkip(p);
+    }
+
+    /**
+     * The server of this kind that the kit starts itself from the PATH ({@code redis-server},
+     * {@code rabbitmq-server}), one for the whole JVM, whatever {@code SLUICE_<KIND>_URI} names:
+     * it can be stopped and started again keeping its data ({@link ProvisionedBroker#restartable()})
+     * and refuses payloads over {@link ProvisionedBroker#maxPayloadBytes()}. Stopped when the JVM exits.
+     *
+     * @throws IllegalArgumentException for a kind that has no server binary (Kafka, SQS)
+     * @throws TestAbortedException when the server is not on the PATH or did not start (the test is skipped, with the reason)
+     * @throws AssertionError when it could not be had and the kind is required
+     */
+    public static ProvisionedBroker pathServer(BrokerKind kind) {
+        if (kind != BrokerKind.REDIS && kind != BrokerKind.RABBITMQ) {
+            throw new IllegalArgumentException("kind (" + kind.id() + ") has no server binary the kit starts: only redis and rabbitmq");
+        }
+        Provisioning p = PATH_SERVERS.computeIfAbsent(kind, Route.PATH_SERVER::attempt);
+        System.out.println("[sluice] " + p.broker().map(Object::toString).orElse("no PATH server: " + p.reason()));
         return orSkip(p);
     }
 
@@ -301,7 +324,9 @@ public final class BrokerProvisioner {
     }
 
     private static void stopShared() {
-        for (Provisioning p : SHARED.values()) {
+        List<Provisioning> all = new ArrayList<>(SHARED.values());
+        all.addAll(PATH_SERVERS.values());
+        for (Provisioning p : all) {
             p.broker().ifPresent(b -> {
                 try {
                     b.close();

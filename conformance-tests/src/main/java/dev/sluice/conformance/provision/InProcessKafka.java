@@ -115,6 +115,23 @@ final class InProcessKafka implements RestartableServer {
     }
 
     @Override
+    public void stop() {
+        stopServer();
+    }
+
+    @Override
+    public synchronized void startAgain(Duration timeout) throws Exception {
+        if (server == null) {
+            startServer(timeout);
+        }
+    }
+
+    @Override
+    public synchronized boolean running() {
+        return server != null;
+    }
+
+    @Override
     public void restart(Duration timeout) throws Exception {
         long start = System.nanoTime();
         stopServer();

@@ -19,20 +19,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * A broker server from the PATH ({@code redis-server}, {@code rabbitmq-server}) started as a
  * child process on a free loopback port, with its data in a temporary directory, stopped and
- * cleaned up on close.
+ * cleaned up on close. It keeps its ports and data across {@link #restart(Duration)}: Redis
+ * writes an append-only file synced on every write ({@code appendfsync always}), RabbitMQ keeps
+ * its node name and database directory, so durable queues and what they hold survive. Each has
+ * a payload limit a test can reach ({@link #maxPayloadBytes()}).
  */
-final class LocalServer implements AutoCloseable {
+final class LocalServer implements RestartableServer {
 
-    private final Process process;
+    /** The largest payload a kit-started server accepts: Redis's {@code proto-max-bulk-len} cannot go below 1 MiB. */
+    static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+    private final ProcessBuilder command;
     private final Path dataDir;
     private final URI uri;
+    private final int port;
+    private final Probe probe;
     private final Runnable stopCommand;
     private final String node;
+    private Process process; // guarded by this; null while stopped
 
-    private LocalServer(Process process, Path dataDir, URI uri, Runnable stopCommand, String node) {
-        this.process = process;
+    private LocalServer(ProcessBuilder command, Path dataDir, URI uri, Probe probe, Runnable stopCommand, String node) {
+        this.command = command;
         this.dataDir = dataDir;
         this.uri = uri;
+        this.port = uri.getPort();
+        this.probe = probe;
         this.node = node;
         this.stopCommand = stopCommand;
     }
@@ -58,22 +69,31 @@ final class LocalServer implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * A {@code redis-server} with an append-only file synced on every write, so that a restart
+     * (SIGTERM, which makes Redis shut down cleanly, then the same command) keeps every entry and
+     * group, and {@code proto-max-bulk-len} at {@value #MAX_PAYLOAD_BYTES} bytes.
+     */
     static LocalServer redis(Path executable, Duration timeout) throws Exception {
         int port = FreePorts.find();
         Path dir = Files.createTempDirectory("sluice-redis-");
-        Process p = new ProcessBuilder(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-        LocalServer server = new LocalServer(p, dir, URI.create("redis://127.0.0.1:" + port), () -> { }, null);
-        try {
-            server.awaitAnswer(port, timeout, LocalServer::redisAnswersPing);
-            return server;
-        } catch (Exception e) {
-            server.close();
-            throw e;
-        }
+        ProcessBuilder pb = new ProcessBuilder(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                "--proto-max-bulk-len", Integer.toString(MAX_PAYLOAD_BYTES),
+                "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+        LocalServer server = new LocalServer(pb, dir, URI.create("redis://127.0.0.1:" + port), LocalServer::redisAnswersPing,
+                () -> { }, null);
+        server.startOrClose(timeout);
+        return server;
     }
 
+    /**
+     * A RabbitMQ node of its own: its node name, AMQP and distribution ports, database and log
+     * directories, no plugins, and {@code max_message_size} at {@value #MAX_PAYLOAD_BYTES} bytes. A
+     * restart stops the whole node ({@code rabbitmqctl stop}, not only the application) and starts
+     * it again on the same name and database.
+     */
     static LocalServer rabbitmq(Path executable, Duration timeout) throws Exception {
         int port = FreePorts.find();
         int distPort = FreePorts.find();
@@ -84,8 +104,11 @@ final class LocalServer implements AutoCloseable {
         Path plugins = dir.resolve("enabled_plugins");
         Files.writeString(plugins, "[].\n"); // no management listener to collide with the machine's own node
         openToAll(plugins);
+        Path config = dir.resolve("rabbitmq.conf");
+        Files.writeString(config, "max_message_size = " + MAX_PAYLOAD_BYTES + "\n");
+        openToAll(config);
         ProcessBuilder pb = new ProcessBuilder(executable.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile());
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
         Map<String, String> env = pb.environment();
         env.put("RABBITMQ_NODENAME", node);
         env.put("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1");
@@ -96,17 +119,80 @@ final class LocalServer implements AutoCloseable {
         env.put("RABBITMQ_PID_FILE", dir.resolve("rabbit.pid").toString());
         env.put("RABBITMQ_ENABLED_PLUGINS_FILE", plugins.toString());
         env.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq").toString());
-        Process p = pb.start();
         Optional<Path> ctl = onPath("rabbitmqctl");
-        Runnable stop = () -> ctl.ifPresent(c -> run(List.of(c.toString(), "-n", node, "stop"), Duration.ofSeconds(20)));
-        LocalServer server = new LocalServer(p, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"), stop, node);
+        Runnable stop = () -> ctl.ifPresent(c -> run(List.of(c.toString(), "-n", node, "stop"), Duration.ofSeconds(30)));
+        LocalServer server = new LocalServer(pb, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"),
+                LocalServer::amqpAnswersHandshake, stop, node);
+        server.startOrClose(timeout);
+        return server;
+    }
+
+    private void startOrClose(Duration timeout) throws Exception {
         try {
-            server.awaitAnswer(port, timeout, LocalServer::amqpAnswersHandshake);
-            return server;
+            startAgain(timeout);
         } catch (Exception e) {
-            server.close();
+            close();
             throw e;
         }
+    }
+
+    /** Starts the server (again) with the same command, ports and data, and returns once it answers. */
+    @Override
+    public synchronized void startAgain(Duration timeout) throws Exception {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        long start = System.nanoTime();
+        process = command.start();
+        awaitAnswer(process, timeout);
+        System.out.println("[sluice] " + uri.getScheme() + " server on port " + port + " answers "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms after its start");
+    }
+
+    /**
+     * Stops the server and waits until its process is gone: RabbitMQ's node with {@code rabbitmqctl
+     * stop}, Redis with SIGTERM (it syncs its append-only file and exits), then whatever is left
+     * of the process tree. Its data stays. Idempotent.
+     */
+    @Override
+    public synchronized void stop() throws Exception {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        // The server and anything it started (the su wrapper's Erlang beam), but not epmd, which
+        // stays shared between nodes and outlives them.
+        List<ProcessHandle> tree = new java.util.ArrayList<>(p.descendants()
+                .filter(h -> !h.info().command().orElse("").endsWith("epmd")).toList());
+        tree.add(p.toHandle());
+        if (p.isAlive()) {
+            stopCommand.run();
+        }
+        tree.forEach(ProcessHandle::destroy);
+        for (ProcessHandle h : tree) {
+            // Gone, so the port is free for a start and the files are closed.
+            try {
+                h.onExit().get(20, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stuck) {
+                h.destroyForcibly();
+                h.onExit().get(10, TimeUnit.SECONDS);
+            }
+        }
+        process = null;
+        System.out.println("[sluice] " + uri.getScheme() + " server on port " + port + " stopped in "
+                + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+    }
+
+    /** @return true while the server's process runs */
+    @Override
+    public synchronized boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    /** @return the largest payload the server accepts */
+    int maxPayloadBytes() {
+        return MAX_PAYLOAD_BYTES;
     }
 
     private static void openToAll(Path path) throws IOException {
@@ -123,7 +209,7 @@ final class LocalServer implements AutoCloseable {
         boolean answers(Socket socket) throws IOException;
     }
 
-    private void awaitAnswer(int port, Duration timeout, Probe probe) throws Exception {
+    private void awaitAnswer(Process process, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -181,24 +267,15 @@ final class LocalServer implements AutoCloseable {
         return node;
     }
 
-    /** @return the server's process, for tests that check it is gone */
-    ProcessHandle handle() {
-        return process.toHandle();
+    /** @return the server's process, for tests that check it is gone; null while stopped */
+    synchronized ProcessHandle handle() {
+        return process == null ? null : process.toHandle();
     }
 
     @Override
     public void close() throws Exception {
         try {
-            if (process.isAlive()) {
-                stopCommand.run();
-            }
-            // The server and anything it started (Erlang's beam, epmd stays shared).
-            process.descendants().forEach(ProcessHandle::destroy);
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            stop();
         } finally {
             TemporaryFiles.deleteTree(dataDir);
         }

@@ -91,6 +91,46 @@ public final class ProvisionedBroker implements AutoCloseable {
         server.restart(timeout);
     }
 
+    /**
+     * Stops the server the kit started, keeping its ports and data, until {@link #start(Duration)}:
+     * its clients meanwhile find nothing answering. Idempotent.
+     *
+     * @throws UnsupportedOperationException when {@link #restartable()} is false
+     */
+    public void stop() throws Exception {
+        restartableServer().stop();
+    }
+
+    /**
+     * Starts the server again after {@link #stop()}, on the same ports and data; returns once it
+     * answers. Does nothing when it runs.
+     *
+     * @throws UnsupportedOperationException when {@link #restartable()} is false
+     */
+    public void start(Duration timeout) throws Exception {
+        restartableServer().startAgain(timeout);
+    }
+
+    /** @return false between {@link #stop()} and {@link #start(Duration)}; true for a broker the kit did not start */
+    public boolean running() {
+        return !(stopper instanceof RestartableServer server) || server.running();
+    }
+
+    /**
+     * @return the largest payload the server accepts when the kit started it with a limit a test
+     *     can reach (a PATH server's {@code proto-max-bulk-len} or {@code max_message_size}); empty otherwise
+     */
+    public java.util.OptionalInt maxPayloadBytes() {
+        return stopper instanceof LocalServer local ? java.util.OptionalInt.of(local.maxPayloadBytes()) : java.util.OptionalInt.empty();
+    }
+
+    private RestartableServer restartableServer() {
+        if (!(stopper instanceof RestartableServer server)) {
+            throw new UnsupportedOperationException(this + " was not started by the kit: it is not stopped or started by it");
+        }
+        return server;
+    }
+
     public BrokerKind kind() {
         return kind;
     }

@@ -73,7 +73,7 @@ public abstract class BadInputScenarios extends ScenarioFamily {
     @Test
     @DisplayName("answers TOO_LARGE for a payload over the broker's limit and sends nothing")
     void payloadTooLarge() throws Exception {
-        assumeTrue(broker.maxPayloadBytes().isPresent(), broker.name() + " has no payload limit a test can reach");
+        assumeTrue(broker.maxPayloadBytes().isPresent(), broker::whyNoPayloadLimit);
         String destination = fresh("large");
         BackpressureChannel ch = open(spec(destination));
         SendResult r = ch.producer().send(Message.of(new byte[broker.maxPayloadBytes().getAsInt() + 1]));

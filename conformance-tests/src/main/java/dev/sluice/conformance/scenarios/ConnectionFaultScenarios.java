@@ -45,12 +45,30 @@ public abstract class ConnectionFaultScenarios extends ScenarioFamily {
     @Test
     @DisplayName("health is DOWN with the cause while the broker does not answer, and not DOWN once it answers again")
     void healthFollowsReachability() throws Exception {
-        assumeFault(Fault.STALL);
-        BackpressureChannel ch = open(spec(fresh("reach")));
-        java.util.List<String> events = new CopyOnWriteArrayList<>();
+        healthThrough(Fault.STALL);
+    }
+
+    @Test
+    @DisplayName("health is DOWN with the cause while a restarting broker is down, and not DOWN once it is back")
+    void healthFollowsRestart() throws Exception {
+        healthThrough(Fault.RESTART);
+    }
+
+    /**
+     * Injects the fault and holds it: health must go DOWN with the cause the listeners got and a
+     * Retry-After, stay DOWN while the fault lasts, and leave DOWN once healed, the channel then
+     * sending and receiving again; listeners hear of the outage once and of the return once.
+     */
+    private void healthThrough(Fault fault) throws Exception {
+        assumeFault(fault);
+        String destination = fresh("reach");
+        BackpressureChannel ch = open(spec(destination));
+        List<String> events = new CopyOnWriteArrayList<>();
+        List<String> causes = new CopyOnWriteArrayList<>();
         ch.addListener(new dev.sluice.PressureListener() {
             @Override
             public void onBrokerUnreachable(String cause) {
+                causes.add(cause);
                 events.add("unreachable");
             }
 
@@ -59,14 +77,22 @@ public abstract class ConnectionFaultScenarios extends ScenarioFamily {
                 events.add("reachable");
             }
         });
+        Received received = new Received();
+        ch.consumer(group).start(received);
         await("UP before the fault").until(() -> ch.health().state() == dev.sluice.HealthStatus.State.UP);
-        broker.inject(Fault.STALL);
+        broker.inject(fault);
         await("DOWN while the broker does not answer").until(() -> ch.health().state() == dev.sluice.HealthStatus.State.DOWN);
-        assertThat(ch.health().detail()).contains("cannot be reached");
+        dev.sluice.HealthStatus down = ch.health();
+        // The cause in health is the latest the adapter gave; listeners hear the first.
+        assertThat(down.detail()).as("the cause in health").matches("(?s).*cannot be reached: \\S.*");
+        assertThat(causes).as("the cause told to listeners").hasSize(1).allMatch(c -> !c.isBlank());
         assertThat(ch.retryAfter()).as("a Retry-After for callers refused meanwhile").isPresent();
-        broker.heal(Fault.STALL);
+        assertThat(events).as("no return told while the broker is still down").containsExactly("unreachable");
+        broker.heal(fault);
         await("not DOWN once it answers again").until(() -> ch.health().state() != dev.sluice.HealthStatus.State.DOWN);
-        await("both transitions told to listeners").until(() -> events.equals(java.util.List.of("unreachable", "reachable")));
+        await("both transitions told to listeners").until(() -> events.equals(List.of("unreachable", "reachable")));
+        assertThat(ch.producer().send(Message.of("after")).isAccepted()).as("a send after the broker is back").isTrue();
+        await("the channel receives again").until(() -> received.distinct().contains("after"));
     }
 
     private void runThrough(Fault fault) throws Exception {

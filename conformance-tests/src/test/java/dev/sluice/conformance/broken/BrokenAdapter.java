@@ -44,7 +44,9 @@ public final class BrokenAdapter implements BrokerAdapter {
         /** Gives a delivery back as a failed attempt (a nack), so pauses count attempts. */
         RELEASE_COUNTS_ATTEMPT,
         /** Claims independent groups but puts every consumer in one group: the groups compete. */
-        GROUPS_COMPETE
+        GROUPS_COMPETE,
+        /** Never tells the channel that the broker cannot be reached: health stays UP through an outage. */
+        NEVER_UNREACHABLE
     }
 
     private final Defect defect;
@@ -66,7 +68,11 @@ public final class BrokenAdapter implements BrokerAdapter {
 
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
-        BrokerEvents seen = defect == Defect.DROPS_SILENTLY ? new SilentEvents(events) : events;
+        BrokerEvents seen = switch (defect) {
+            case DROPS_SILENTLY -> new SilentEvents(events);
+            case NEVER_UNREACHABLE -> new DeafEvents(events);
+            default -> events;
+        };
         return new Session(delegate.connect(spec, seen));
     }
 
@@ -269,6 +275,45 @@ public final class BrokenAdapter implements BrokerAdapter {
         @Override
         public void deadLetter(String reason) {
             inner.deadLetter(reason);
+        }
+    }
+
+    /** Passes every event on but the broker's reachability: the adapter never calls {@code unreachable}. */
+    private static final class DeafEvents implements BrokerEvents {
+        private final BrokerEvents inner;
+
+        DeafEvents(BrokerEvents inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void brokerBlocked(String reason) {
+            inner.brokerBlocked(reason);
+        }
+
+        @Override
+        public void brokerUnblocked() {
+            inner.brokerUnblocked();
+        }
+
+        @Override
+        public void dropped(Message message, DropReason reason) {
+            inner.dropped(message, reason);
+        }
+
+        @Override
+        public void dropped(long count, DropReason reason) {
+            inner.dropped(count, reason);
+        }
+
+        @Override
+        public void unreachable(String cause) {
+            // swallowed: the defect
+        }
+
+        @Override
+        public void reachable() {
+            inner.reachable();
         }
     }
 

@@ -117,4 +117,10 @@ final class BrokenKits {
             return broker;
         }
     }
+
+    static class NeverUnreachable extends BrokenKit {
+        NeverUnreachable() {
+            super(BrokenAdapter.Defect.NEVER_UNREACHABLE);
+        }
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectNeste
 
 import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.scenarios.BacklogLimitScenarios;
+import dev.sluice.conformance.scenarios.ConnectionFaultScenarios;
 import dev.sluice.conformance.scenarios.DeliveryScenarios;
 import dev.sluice.conformance.scenarios.InFlightCapScenarios;
 import dev.sluice.conformance.scenarios.PauseChurnScenarios;
@@ -40,7 +41,8 @@ class KitCatchesDefectsTest {
                         "capHoldsOverBackpressureCycles"),
                 caught(BrokenKits.ReleaseCountsAttempt.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"),
                 caught(BrokenKits.PauseReturnsEarly.class, "PauseChurn", PauseChurnScenarios.class, "nothingStartsAfterPause"),
-                caught(BrokenKits.GroupsCompete.class, "TwoGroups", TwoGroupScenarios.class, "eachGroupReceivesEveryMessage"));
+                caught(BrokenKits.GroupsCompete.class, "TwoGroups", TwoGroupScenarios.class, "eachGroupReceivesEveryMessage"),
+                caught(BrokenKits.NeverUnreachable.class, "ConnectionFaults", ConnectionFaultScenarios.class, "healthFollowsRestart"));
     }
 
     private static Arguments caught(Class<? extends BrokerCompatibilityKit> kit, String family, Class<?> scenarios, String method) {

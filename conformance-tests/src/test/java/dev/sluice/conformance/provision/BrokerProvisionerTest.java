@@ -29,6 +29,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.opentest4j.TestAbortedException;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
 
 /** Each provisioning route on this machine: it starts a broker that answers, and stops it completely. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -105,14 +107,76 @@ class BrokerProvisionerTest {
     }
 
     @Test
+    @DisplayName("a redis-server from the PATH stops and starts again on its port with its data, and refuses a bulk over 1 MiB")
+    void redisFromPathRestarts() throws Exception {
+        assumeTrue(LocalServer.onPath("redis-server").isPresent(), "redis-server is not on the PATH of this machine");
+        ProvisionedBroker redis = started(Route.PATH_SERVER.attempt(BrokerKind.REDIS));
+        try {
+            assertThat(redis.restartable()).isTrue();
+            assertThat(redis.maxPayloadBytes()).hasValue(1024 * 1024);
+            try (Jedis j = new Jedis(redis.host(), redis.port())) {
+                j.xadd("kept", StreamEntryID.NEW_ENTRY, Map.of("f", "v"));
+                assertThat(j.configGet("proto-max-bulk-len")).containsEntry("proto-max-bulk-len", "1048576");
+            }
+            redis.stop();
+            assertThat(redis.running()).isFalse();
+            assertThat(accepts(redis.host(), redis.port())).as("nothing answers while stopped").isFalse();
+            redis.start(Duration.ofSeconds(30));
+            assertThat(redis.running()).isTrue();
+            try (Jedis j = new Jedis(redis.host(), redis.port())) {
+                assertThat(j.xlen("kept")).as("the entry written before the restart").isEqualTo(1);
+            }
+        } finally {
+            redis.close();
+        }
+        assertThat(accepts(redis.host(), redis.port())).as("port closed after close").isFalse();
+    }
+
+    @Test
     @DisplayName("starts rabbitmq-server from the PATH as its own node on a free port and stops it")
     void rabbitMqFromPath() throws Exception {
         assumeTrue(LocalServer.onPath("rabbitmq-server").isPresent(), "rabbitmq-server is not on the PATH of this machine");
         ProvisionedBroker rabbit = started(Route.PATH_SERVER.attempt(BrokerKind.RABBITMQ));
         assertThat(rabbit.port()).isNotEqualTo(5672);
         assertThat(rabbit.uri().getScheme()).isEqualTo("amqp");
-        rabbit.close();
+        assertThat(rabbit.restartable()).isTrue();
+        assertThat(rabbit.maxPayloadBytes()).hasValue(1024 * 1024);
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setUri(rabbit.uri());
+        f.setAutomaticRecoveryEnabled(false);
+        try {
+            try (com.rabbitmq.client.Connection c = f.newConnection(); com.rabbitmq.client.Channel ch = c.createChannel()) {
+                ch.queueDeclare("kept", true, false, false, null);
+                ch.confirmSelect();
+                ch.basicPublish("", "kept", com.rabbitmq.client.MessageProperties.PERSISTENT_BASIC, "m".getBytes(StandardCharsets.UTF_8));
+                ch.waitForConfirmsOrDie(10_000);
+            }
+            try (com.rabbitmq.client.Connection c = f.newConnection()) {
+                com.rabbitmq.client.Channel ch = c.createChannel();
+                ch.confirmSelect();
+                ch.basicPublish("", "kept", null, new byte[1024 * 1024 + 1]);
+                assertThatThrownBy(() -> ch.waitForConfirmsOrDie(10_000)).as("a message over max_message_size")
+                        .hasStackTraceContaining("PRECONDITION_FAILED");
+            }
+            rabbit.stop(); // the whole node, not only the application
+            assertThat(rabbit.running()).isFalse();
+            assertThat(accepts(rabbit.host(), rabbit.port())).as("nothing answers while stopped").isFalse();
+            rabbit.start(Duration.ofSeconds(60));
+            try (com.rabbitmq.client.Connection c = f.newConnection(); com.rabbitmq.client.Channel ch = c.createChannel()) {
+                assertThat(ch.queueDeclarePassive("kept").getMessageCount()).as("the durable queue and its message").isEqualTo(1);
+            }
+        } finally {
+            rabbit.close();
+        }
         assertThat(accepts(rabbit.host(), rabbit.port())).as("port closed after stop").isFalse();
+    }
+
+    @Test
+    @DisplayName("a PATH server is refused, naming the kind, for a broker that has no server binary")
+    void pathServerOnlyForRedisAndRabbitMq() {
+        assertThatThrownBy(() -> BrokerProvisioner.pathServer(BrokerKind.KAFKA))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("kind (kafka) has no server binary the kit starts: only redis and rabbitmq");
     }
 
     @Test
