@@ -157,6 +157,12 @@ final class LeaseScript {
         return new Reply(granted, (Long) r.get(1), Long.parseLong(String.valueOf(r.get(2))));
     }
 
+    /** @return how many microseconds until {@code permits} are in a bucket that holds {@code unitsLeft}; 0 when they are */
+    long microsUntil(long permits, long unitsLeft) {
+        long missing = permits * unitsPerToken - unitsLeft;
+        return missing <= 0 ? 0 : (missing + unitsPerMicro - 1) / unitsPerMicro;
+    }
+
     long unitsPerToken() {
         return unitsPerToken;
     }

@@ -54,6 +54,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private boolean closed;
     // Counters, for tests and reports (guarded by lock).
     private long leases;
+    private long redisCalls;
     private long leased;
     private long admitted;
 
@@ -122,13 +123,18 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         nextProbe = NEVER;
         store.reachable();
-        lastLeaseAt = now;
-        usedSinceLease = 0;
+        redisCalls++;
         if (reply.granted() == 0) {
+            // The rate sample runs from grant to grant: a refusal in between is part of the interval.
             notBefore = now + Math.max(1, reply.waitMicros() * 1_000);
             return notBefore - now;
         }
-        notBefore = NEVER;
+        lastLeaseAt = now;
+        usedSinceLease = 0;
+        // When this block is spent, do not ask before another block could be there: a saturated
+        // process then calls Redis once per block, not once more to hear that it is empty.
+        long untilNext = script.microsUntil(want, reply.unitsLeft());
+        notBefore = untilNext == 0 ? NEVER : now + untilNext * 1_000;
         leases++;
         leased += reply.granted();
         held += reply.granted();
@@ -139,7 +145,11 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         return Math.max(1, (long) Math.ceil((permits - held) * nanosPerPermit));
     }
 
-    /** The block to lease: this limiter's recent rate times the lease window, within [1, maxBlock]. */
+    /**
+     * The block to lease: this limiter's recent rate (the permits it handed out since the last
+     * grant over the time since, averaged with the estimate before) times the lease window, within
+     * [1, maxBlock].
+     */
     private long blockSize(long now) {
         if (lastLeaseAt != NEVER) {
             long elapsed = now - lastLeaseAt;
@@ -224,6 +234,16 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         lock.lock();
         try {
             return leases;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return how many times this limiter called Redis so far, leases granted and refused (not give-backs) */
+    public long redisCalls() {
+        lock.lock();
+        try {
+            return redisCalls;
         } finally {
             lock.unlock();
         }
