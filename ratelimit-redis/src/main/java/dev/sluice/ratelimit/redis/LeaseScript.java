@@ -33,11 +33,12 @@ final class LeaseScript {
 
     static final String SOURCE = String.join("\n",
             "-- KEYS[1] the limit's hash; ARGV: op (lease | give), permits (wanted | given back),",
-            "-- unitsPerToken, unitsPerMicro, capacityUnits, configuration, ttl ms",
+            "-- unitsPerToken, unitsPerMicro, capacityUnits, configuration, ttl ms, longest reservation in µs",
             "local n = tonumber(ARGV[2])",
             "local upt = tonumber(ARGV[3])",
             "local upm = tonumber(ARGV[4])",
             "local cap = tonumber(ARGV[5])",
+            "local maxWait = tonumber(ARGV[8])",
             "local t = redis.call('TIME')",
             "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])",
             "local s = redis.call('HMGET', KEYS[1], 'units', 'at', 'config')",
@@ -62,7 +63,15 @@ final class LeaseScript {
             "  if granted >= 1 then",
             "    units = units - granted * upt",
             "  else",
-            "    wait = math.ceil((n * upt - units) / upm)",
+            "    local after = units - n * upt",
+            "    wait = math.ceil(-after / upm)",
+            "    if wait <= maxWait then",
+            "      units = after",
+            "      granted = n",
+            "    else",
+            "      granted = 0",
+            "      wait = math.ceil((-after - maxWait * upm) / upm)",
+            "    end",
             "  end",
             "else",
             "  units = units + n * upt",
@@ -81,7 +90,15 @@ final class LeaseScript {
         }
     }
 
-    /** What one call of the script answered. */
+    /**
+     * What one call of the script answered.
+     *
+     * @param granted    permits granted: taken from the bucket now, or reserved (then {@code waitMicros} is positive)
+     * @param waitMicros for a grant, how long until the permits may be used (0: now; positive: a
+     *                   reservation, the time until the bucket would have held them); for a refusal
+     *                   ({@code granted == 0}), how long until a reservation would be granted
+     * @param unitsLeft  the bucket after the call, in units (negative while reservations are outstanding)
+     */
     record Reply(long granted, long waitMicros, long unitsLeft) {
     }
 
@@ -91,12 +108,13 @@ final class LeaseScript {
     private final long capacityUnits;
     private final String config;
     private final String ttlMillis;
+    private final String maxWaitMicros;
 
     /**
      * @throws IllegalArgumentException when the limit cannot be kept exactly: a period that is not a
      *     whole number of microseconds, or a burst too large for the rate
      */
-    LeaseScript(String key, RateLimit limit) {
+    LeaseScript(String key, RateLimit limit, java.time.Duration longestReservation) {
         this.key = key;
         long periodNanos = limit.period().toNanos();
         if (periodNanos % 1_000 != 0) {
@@ -113,7 +131,14 @@ final class LeaseScript {
         } catch (ArithmeticException e) {
             cap = Long.MAX_VALUE;
         }
-        if (cap > MAX_CAPACITY_UNITS || unitsPerMicro > MAX_CAPACITY_UNITS) {
+        long maxWait = Math.max(1, longestReservation.toNanos() / 1_000);
+        long debtUnits;
+        try {
+            debtUnits = Math.multiplyExact(maxWait, unitsPerMicro);
+        } catch (ArithmeticException e) {
+            debtUnits = Long.MAX_VALUE;
+        }
+        if (cap > MAX_CAPACITY_UNITS || debtUnits > MAX_CAPACITY_UNITS || unitsPerMicro > MAX_CAPACITY_UNITS) {
             throw new IllegalArgumentException("burst (" + limit.burst() + ") is too large to share exactly at "
                     + limit.permits() + " per " + limit.period() + " (at most " + (MAX_CAPACITY_UNITS / unitsPerToken) + ")");
         }
@@ -121,13 +146,18 @@ final class LeaseScript {
         this.config = limit.permits() + "/" + periodMicros + "us burst " + limit.burst();
         // Idle this long, the bucket is full again: the hash may go.
         long fillMillis = (cap / unitsPerMicro + 999) / 1_000;
-        this.ttlMillis = Long.toString(fillMillis + 1_000);
+        // Idle, reservations are repaid and the bucket refilled after the longest reservation plus a fill.
+        this.ttlMillis = Long.toString(fillMillis + maxWait / 1_000 + 1_000);
+        this.maxWaitMicros = Long.toString(maxWait);
     }
 
     /**
-     * Takes up to {@code want} permits.
+     * Takes up to {@code want} permits: those the bucket holds now (at least one whole), or else
+     * all {@code want} reserved, when the bucket would hold them within the longest reservation
+     * (the bucket goes into debt and the caller uses them after {@code waitMicros}). A reservation
+     * makes every call to Redis yield a block, however many processes contend.
      *
-     * @return the permits granted (at least 1), or 0 and how long until {@code want} would be there
+     * @return the permits granted, or 0 and how long until a reservation would be granted
      * @throws ConfigurationConflict when the key holds a limit of another configuration
      */
     Reply lease(Jedis jedis, long want) {
@@ -141,7 +171,7 @@ final class LeaseScript {
 
     private Reply call(Jedis jedis, String op, long permits) {
         List<String> args = List.of(op, Long.toString(permits), Long.toString(unitsPerToken), Long.toString(unitsPerMicro),
-                Long.toString(capacityUnits), config, ttlMillis);
+                Long.toString(capacityUnits), config, ttlMillis, maxWaitMicros);
         Object reply;
         try {
             reply = jedis.evalsha(SHA, List.of(key), args);
@@ -155,12 +185,6 @@ final class LeaseScript {
                     + ": every process sharing a limit name must configure the same rate and burst (use a new name to change them)");
         }
         return new Reply(granted, (Long) r.get(1), Long.parseLong(String.valueOf(r.get(2))));
-    }
-
-    /** @return how many microseconds until {@code permits} are in a bucket that holds {@code unitsLeft}; 0 when they are */
-    long microsUntil(long permits, long unitsLeft) {
-        long missing = permits * unitsPerToken - unitsLeft;
-        return missing <= 0 ? 0 : (missing + unitsPerMicro - 1) / unitsPerMicro;
     }
 
     long unitsPerToken() {

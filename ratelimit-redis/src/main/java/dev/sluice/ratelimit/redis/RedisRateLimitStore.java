@@ -34,8 +34,10 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * The block is sized to the limiter's own recent rate times the {@linkplain Builder#leaseWindow
  * lease window} (20 ms by default), at least 1 and at most one window's worth of the fleet rate,
  * so a busy process takes big blocks and a quiet one small ones, and no process holds more than a
- * window of the fleet's permits. Permits leased and not handed out are given back when a limiter
- * (or this store) is closed.
+ * window of the fleet's permits. When the bucket is empty a lease reserves the block for the
+ * moment the bucket would have held it (at most four lease windows ahead), so contending
+ * processes each make one call per block instead of polling an empty bucket. Permits leased and
+ * not handed out are given back when a limiter (or this store) is closed.
  *
  * <p><b>When Redis is unreachable</b> (a refused connection, a timeout, an error reply), the
  * store moves to {@link FleetMode#CLOSED} (the default, {@link Builder#failClosed()}) or
@@ -133,7 +135,7 @@ public final class RedisRateLimitStore implements RateLimitStore, AutoCloseable 
         if (closed) {
             throw new IllegalStateException("store " + this + " is closed");
         }
-        RedisRateLimiter limiter = new RedisRateLimiter(this, new LeaseScript(key, limit), limit, ticker);
+        RedisRateLimiter limiter = new RedisRateLimiter(this, new LeaseScript(key, limit, leaseWindow.multipliedBy(4)), limit, ticker);
         limiters.add(limiter);
         return limiter;
     }

@@ -15,10 +15,14 @@ import redis.clients.jedis.exceptions.JedisException;
  *
  * <p>A request is served from the permits held; when they run short the limiter leases a block
  * (one script call, under this limiter's lock, so concurrent callers of one limiter wait for that
- * round trip rather than each making one). When Redis has none, it says how long until a block
- * would be there, and the limiter refuses locally until then without asking again. Refusals are
- * values: {@link #tryAcquireOrDelay} returns the delay. No permit is ever reserved ahead, so an
- * interrupted {@link #acquire} has nothing to give back.
+ * round trip rather than each making one). When the bucket is empty, Redis reserves the block:
+ * the permits are this limiter's from the moment the bucket would have held them (the bucket goes
+ * into debt, at most four lease windows deep), and until then the limiter refuses locally with the
+ * time left, without asking again. So every call to Redis yields a block, however many processes
+ * contend. When even a reservation would be too far ahead, Redis says how long until one would
+ * be granted, and the limiter refuses locally until then. Refusals are values:
+ * {@link #tryAcquireOrDelay} returns the delay. Nothing is reserved for a caller that waits in
+ * {@link #acquire}, so an interrupted one has nothing to give back.
  *
  * <p>While Redis is unreachable the store's fallback applies ({@link FleetMode}); the permits
  * held are spent first in every mode. {@link #close()} gives the permits still held back to Redis.
@@ -42,6 +46,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
     private long held;
+    /** The held permits may be used from this reading of the ticker on (a reservation); NEVER: now. */
+    private long heldFrom = NEVER;
     /** Redis said it has no block before this reading of the ticker; NEVER when it has not. */
     private long notBefore = NEVER;
     /** While Redis is unreachable: the reading of the ticker when to ask it again; NEVER when reachable. */
@@ -77,10 +83,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            if (held >= permits) {
-                return take(permits);
-            }
             long now = ticker.nanoTime();
+            if (held >= permits) {
+                return heldFrom == NEVER || now - heldFrom >= 0 ? take(permits) : heldFrom - now;
+            }
             boolean askRedis = nextProbe == NEVER
                     ? notBefore == NEVER || now - notBefore >= 0
                     : now - nextProbe >= 0 || store.mode() == FleetMode.SHARED;
@@ -131,13 +137,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
         lastLeaseAt = now;
         usedSinceLease = 0;
-        // When this block is spent, do not ask before another block could be there: a saturated
-        // process then calls Redis once per block, not once more to hear that it is empty.
-        long untilNext = script.microsUntil(want, reply.unitsLeft());
-        notBefore = untilNext == 0 ? NEVER : now + untilNext * 1_000;
+        notBefore = NEVER;
         leases++;
         leased += reply.granted();
         held += reply.granted();
+        if (reply.waitMicros() > 0) {
+            heldFrom = now + reply.waitMicros() * 1_000; // a reservation: what is held waits for it
+            return heldFrom - now;
+        }
+        heldFrom = NEVER;
         if (held >= permits) {
             return take(permits);
         }
@@ -196,10 +204,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         check(permits);
         lock.lock();
         try {
-            if (held >= permits) {
-                return 0;
-            }
             long now = ticker.nanoTime();
+            if (held >= permits) {
+                return heldFrom == NEVER ? 0 : Math.max(0, heldFrom - now);
+            }
             if (nextProbe != NEVER) {
                 return store.fleetSize() == 0 ? Math.max(0, nextProbe - now) : localShare().retryAfterNanos(permits);
             }
@@ -219,7 +227,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         }
     }
 
-    /** @return permits leased from Redis and not handed out yet */
+    /** @return permits leased from Redis and not handed out yet (some may be reserved for later) */
     public long held() {
         lock.lock();
         try {

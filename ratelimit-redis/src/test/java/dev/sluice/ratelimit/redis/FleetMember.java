@@ -12,7 +12,7 @@ import java.time.Duration;
  * shared limiter, prints {@code READY}, waits for {@code GO <startMillis> <endMillis>} (wall clock,
  * the same on every process of this machine), takes permits as fast as the limiter admits them
  * until the end, gives its lease back and prints
- * {@code RESULT <admitted in the window> <admitted> <leased> <held at the end> <leases>}.
+ * {@code RESULT <admitted in the window> <admitted> <leased> <held at the end> <leases> <calls to Redis>}.
  *
  * <p>Arguments: redisUri name perSecond burst.
  */
@@ -47,7 +47,7 @@ public final class FleetMember {
             }
             long held = limiter.held();
             System.out.println("RESULT " + inWindow + " " + limiter.admitted() + " " + limiter.leased() + " " + held + " "
-                    + limiter.leases());
+                    + limiter.leases() + " " + limiter.redisCalls());
             System.out.flush();
         }
     }

@@ -20,6 +20,9 @@ import redis.clients.jedis.Jedis;
 /** The Lua token bucket, run on the test Redis: its deterministic parts, checked on the key itself. */
 class LeaseScriptTest {
 
+    /** The longest reservation the tests allow: 100 ms. */
+    private static final Duration RESERVE = Duration.ofMillis(100);
+
     private Jedis jedis;
     private final List<String> keys = new ArrayList<>();
 
@@ -48,11 +51,11 @@ class LeaseScriptTest {
     }
 
     @Test
-    @DisplayName("a new bucket is full: it grants the burst, then refuses and says how long until the block")
+    @DisplayName("a new bucket is full: it grants the burst; then a full block is reserved (the caller waits), and beyond the longest reservation refused with the time until it fits")
     void newBucketGrantsTheBurst() {
         String key = key("burst");
         // 1 000/s, burst 100: a token is 1 000 µs; 1 unit per µs, 1 000 units per token.
-        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100));
+        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100), RESERVE);
 
         long before = serverMicros();
         LeaseScript.Reply first = s.lease(jedis, 60);
@@ -62,25 +65,30 @@ class LeaseScriptTest {
         assertThat(first.granted()).isEqualTo(60);
         // 40 left plus what refilled between the calls: 1 a millisecond of the server's clock
         assertThat(second.granted()).isBetween(40L, Math.min(60, 40 + between / 1_000 + 1));
+        // 20 ms of debt, as if reservations were outstanding: no whole token for 20 ms.
         long t0 = serverMicros();
+        jedis.hset(key, "units", "-20000");
+        jedis.hset(key, "at", Long.toString(t0));
+        LeaseScript.Reply reserved = s.lease(jedis, 60);
         LeaseScript.Reply refused = s.lease(jedis, 60);
-        long t1 = serverMicros();
-        if (refused.granted() == 0) {
-            // 60 tokens are 60 000 µs away from an empty bucket, less what refilled since
-            assertThat(refused.waitMicros()).isBetween(60_000L - (t1 - t0) - between - 1_000, 60_000L);
-        } else {
-            // a slow machine: only what refilled meanwhile
-            assertThat(refused.granted()).isLessThanOrEqualTo((t1 - before) / 1_000 + 1);
-        }
+        long elapsed = serverMicros() - t0;
+
+        // 60 more tokens: the bucket would hold them 80 ms from t0, less what refilled since
+        assertThat(reserved.granted()).isEqualTo(60);
+        assertThat(reserved.waitMicros()).isBetween(80_000 - elapsed, 80_000L);
+        // 60 after those would be 140 ms away, beyond the 100 ms allowed: refused, 40 ms until it fits
+        assertThat(refused.granted()).isZero();
+        assertThat(refused.waitMicros()).isBetween(40_000 - elapsed, 40_000L);
+        assertThat(refused.unitsLeft()).isBetween(-80_000L, -80_000 + elapsed);
         assertThat(jedis.hget(key, "config")).isEqualTo("1000/1000000us burst 100");
-        assertThat(jedis.pttl(key)).isBetween(1L, 1_100L); // 100 ms to refill, plus a second
+        assertThat(jedis.pttl(key)).isBetween(1L, 1_200L); // 100 ms to refill, 100 ms of reservations, a second
     }
 
     @Test
     @DisplayName("refills from the server's clock: one second after empty holds a second's worth, capped at the burst")
     void refillsFromServerTime() {
         String key = key("refill");
-        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(200).burst(1_000));
+        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(200).burst(1_000), RESERVE);
         s.lease(jedis, 1); // creates the key with this configuration
         long now = serverMicros();
         jedis.hset(key, "units", "0");
@@ -104,7 +112,7 @@ class LeaseScriptTest {
     @DisplayName("a give-back adds the permits, never beyond a full bucket, exactly as the stored time says")
     void giveBackIsCapped() {
         String key = key("give");
-        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100));
+        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100), RESERVE);
         s.lease(jedis, 100);
         long unitsBefore = Long.parseLong(jedis.hget(key, "units"));
         long atBefore = Long.parseLong(jedis.hget(key, "at"));
@@ -123,7 +131,7 @@ class LeaseScriptTest {
     void concurrentLeasesAreAtomic() throws Exception {
         String key = key("atomic");
         // One token an hour: nothing refills during the test, so exactly the burst is granted.
-        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1, Duration.ofHours(1)).burst(300));
+        LeaseScript s = new LeaseScript(key, RateLimit.tokenBucket(1, Duration.ofHours(1)).burst(300), RESERVE);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Callable<Long>> tasks = new ArrayList<>();
@@ -154,8 +162,8 @@ class LeaseScriptTest {
     @DisplayName("a key holding another configuration is refused, naming both")
     void configurationConflict() {
         String key = key("conflict");
-        new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100)).lease(jedis, 1);
-        LeaseScript other = new LeaseScript(key, RateLimit.tokenBucket(2_000).burst(100));
+        new LeaseScript(key, RateLimit.tokenBucket(1_000).burst(100), RESERVE).lease(jedis, 1);
+        LeaseScript other = new LeaseScript(key, RateLimit.tokenBucket(2_000).burst(100), RESERVE);
 
         assertThatThrownBy(() -> other.lease(jedis, 1))
                 .isInstanceOf(IllegalStateException.class)
@@ -165,10 +173,10 @@ class LeaseScriptTest {
     @Test
     @DisplayName("limits that cannot be kept exactly are refused, naming the parameter and the value")
     void inexactLimitsRefused() {
-        assertThatThrownBy(() -> new LeaseScript("k", RateLimit.tokenBucket(10, Duration.ofNanos(1_500))))
+        assertThatThrownBy(() -> new LeaseScript("k", RateLimit.tokenBucket(10, Duration.ofNanos(1_500)), RESERVE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("period (PT0.0000015S) must be a whole number of microseconds");
-        assertThatThrownBy(() -> new LeaseScript("k", RateLimit.tokenBucket(7, Duration.ofDays(3650)).burst(1_000_000_000)))
+        assertThatThrownBy(() -> new LeaseScript("k", RateLimit.tokenBucket(7, Duration.ofDays(3650)).burst(1_000_000_000), RESERVE))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("burst (1000000000) is too large to share exactly");
     }

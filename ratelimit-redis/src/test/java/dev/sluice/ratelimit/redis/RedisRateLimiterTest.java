@@ -115,7 +115,7 @@ class RedisRateLimiterTest {
         }
 
         @Test
-        @DisplayName("when Redis has no block it refuses locally until then, without asking again")
+        @DisplayName("when the bucket is empty it reserves a block and refuses locally until then, without asking again")
         void refusesLocallyUntilTheBlockComes() {
             RedisRateLimitStore store = store("refuse", b -> b);
             ManualTicker ticker = new ManualTicker();
@@ -127,7 +127,8 @@ class RedisRateLimiterTest {
             }
             long delay = limiter.tryAcquireOrDelay(1);
             long leasesAfterRefusal = limiter.leases();
-            assertThat(delay).isPositive().isLessThanOrEqualTo(Duration.ofMillis(50).toNanos()); // ≤ a 5-permit block at 100/s
+            // a reservation or a refusal: at most the longest reservation (4 lease windows of 20 ms)
+            assertThat(delay).isPositive().isLessThanOrEqualTo(Duration.ofMillis(80).toNanos());
             for (int i = 0; i < 100; i++) {
                 assertThat(limiter.tryAcquireOrDelay(1)).isEqualTo(delay); // the manual clock stands still
             }
@@ -145,7 +146,8 @@ class RedisRateLimiterTest {
         void limitersInOneProcessShareTheRate() throws Exception {
             String name = TestRedis.uniqueName("fleet");
             long rate = 1_000;
-            long burst = 50;
+            // A second's worth: a thread the busy machine wakes late finds what it missed still in the bucket.
+            long burst = 1_000;
             List<RedisRateLimiter> limiters = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 RedisRateLimitStore s = RedisRateLimitStore.builder(TestRedis.uri(), name).build(); // one store per "process"
@@ -187,7 +189,7 @@ class RedisRateLimiterTest {
             // The whole run, 3.5 s: never more than the burst plus the rate (a small margin for the span measured).
             assertThat(total).isLessThanOrEqualTo(burst + rate * 3_600 / 1_000);
             // The 3 s window, after the burst was spent: the rate, within what the lease edges and a busy machine allow.
-            assertThat(inWindow.get()).isBetween(rate * 3 * 97 / 100, rate * 3 * 102 / 100 + burst);
+            assertThat(inWindow.get()).isBetween(rate * 3 * 97 / 100, rate * 3 * 102 / 100);
             assertThat(limiters).allSatisfy(l -> assertThat(l.admitted()).isPositive());
         }
     }
