@@ -57,19 +57,16 @@ final class LeaseScript {
             "local granted = 0",
             "local wait = 0",
             "if ARGV[1] == 'lease' then",
-            "  granted = math.floor(units / upt)",
-            "  if granted * upt > units then granted = granted - 1 end",
-            "  if granted > n then granted = n end",
-            "  if granted >= 1 then",
-            "    units = units - granted * upt",
+            "  local after = units - n * upt",
+            "  if after >= 0 then",
+            "    units = after",
+            "    granted = n",
             "  else",
-            "    local after = units - n * upt",
             "    wait = math.ceil(-after / upm)",
             "    if wait <= maxWait then",
             "      units = after",
             "      granted = n",
             "    else",
-            "      granted = 0",
             "      wait = math.ceil((-after - maxWait * upm) / upm)",
             "    end",
             "  end",
@@ -93,7 +90,8 @@ final class LeaseScript {
     /**
      * What one call of the script answered.
      *
-     * @param granted    permits granted: taken from the bucket now, or reserved (then {@code waitMicros} is positive)
+     * @param granted    permits granted, all that were asked: taken from the bucket now, or reserved
+     *                   (then {@code waitMicros} is positive)
      * @param waitMicros for a grant, how long until the permits may be used (0: now; positive: a
      *                   reservation, the time until the bucket would have held them); for a refusal
      *                   ({@code granted == 0}), how long until a reservation would be granted
@@ -152,12 +150,12 @@ final class LeaseScript {
     }
 
     /**
-     * Takes up to {@code want} permits: those the bucket holds now (at least one whole), or else
-     * all {@code want} reserved, when the bucket would hold them within the longest reservation
-     * (the bucket goes into debt and the caller uses them after {@code waitMicros}). A reservation
-     * makes every call to Redis yield a block, however many processes contend.
+     * Takes {@code want} permits: now when the bucket holds them, or else reserved, when the bucket
+     * would hold them within the longest reservation (the bucket goes into debt and the caller
+     * uses them after {@code waitMicros}). A reservation makes every call to Redis yield a whole
+     * block, however many processes contend; no partial grants, which would cost a second call.
      *
-     * @return the permits granted, or 0 and how long until a reservation would be granted
+     * @return the permits granted ({@code want}), or 0 and how long until a reservation would be granted
      * @throws ConfigurationConflict when the key holds a limit of another configuration
      */
     Reply lease(Jedis jedis, long want) {

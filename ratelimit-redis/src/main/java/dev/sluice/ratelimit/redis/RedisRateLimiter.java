@@ -41,7 +41,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final long maxBlock;
     private final long windowNanos;
     private final long probeNanos;
-    private final double nanosPerPermit;
 
     private final ReentrantLock lock = new ReentrantLock();
     // Guarded by lock.
@@ -73,7 +72,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         this.windowNanos = store.leaseWindow().toNanos();
         this.probeNanos = store.probeEvery().toNanos();
         double perNano = limit.perSecond() / 1e9;
-        this.nanosPerPermit = 1 / perNano;
         this.maxBlock = Math.max(1, Math.min(burst, (long) Math.floor(perNano * windowNanos)));
     }
 
@@ -146,11 +144,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             return heldFrom - now;
         }
         heldFrom = NEVER;
-        if (held >= permits) {
-            return take(permits);
-        }
-        // A partial block that does not cover a multi-permit request: keep it, say when the rest comes.
-        return Math.max(1, (long) Math.ceil((permits - held) * nanosPerPermit));
+        return take(permits); // a grant is the whole block asked for, at least the permits missing
     }
 
     /**
