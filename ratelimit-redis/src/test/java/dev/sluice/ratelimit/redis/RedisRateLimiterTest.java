@@ -138,6 +138,37 @@ class RedisRateLimiterTest {
     }
 
     @Nested
+    @DisplayName("reserving")
+    class Reserving {
+
+        @Test
+        @DisplayName("an empty bucket reserves the block: one call, then the limiter waits locally and takes it when due")
+        void emptyBucketReserves() {
+            RedisRateLimitStore store = store("reserve", b -> b); // lease window 20 ms: reservations up to 80 ms
+            ManualTicker ticker = new ManualTicker();
+            RedisRateLimiter limiter = store.newLimiter(RateLimit.tokenBucket(1_000).burst(10), ticker);
+            // Another limiter's lease opens the pool's connection first, so the one below is quick.
+            assertThat(store.newLimiter(RateLimit.tokenBucket(1_000).burst(10), ticker).tryAcquire()).isTrue();
+            // 75 ms of debt (1 000 units a token, 1 a microsecond), as if other processes had reserved.
+            List<String> time = jedis.time();
+            long now = Long.parseLong(time.get(0)) * 1_000_000 + Long.parseLong(time.get(1));
+            jedis.hset(store.key(), java.util.Map.of("units", "-75000", "at", Long.toString(now), "config", "1000/1000000us burst 10"));
+
+            long delay = limiter.tryAcquireOrDelay(1);
+
+            assertThat(delay).isPositive().isLessThanOrEqualTo(Duration.ofMillis(76).toNanos());
+            assertThat(limiter.leases()).isEqualTo(1);
+            assertThat(limiter.held()).isEqualTo(1);
+            assertThat(limiter.retryAfterNanos(1)).isEqualTo(delay);
+            assertThat(limiter.tryAcquireOrDelay(1)).isEqualTo(delay); // no second call: the manual clock stands still
+            ticker.advanceNanos(delay);
+            assertThat(limiter.tryAcquire()).isTrue();
+            assertThat(limiter.redisCalls()).isEqualTo(1);
+            assertThat(limiter.held()).isZero();
+        }
+    }
+
+    @Nested
     @DisplayName("the fleet")
     class Fleet {
 
