@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.conformance.results.ResultsFile;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;

@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.conformance.results.ResultsFile;
 import dev.sluice.RateLimit;
 import dev.sluice.flow.Ticker;
 import dev.sluice.ratelimit.redis.RedisRateLimitStore;

@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.conformance.results.ResultsFile;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.conformance.results.ResultsFile;
 import dev.sluice.BacklogLimit;
 import dev.sluice.BackpressureChannel;
 import dev.sluice.ChannelSpec;

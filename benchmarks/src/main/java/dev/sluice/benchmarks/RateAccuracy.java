@@ -1,5 +1,6 @@
 package dev.sluice.benchmarks;
 
+import dev.sluice.conformance.results.ResultsFile;
 import dev.sluice.flow.RateLimiter;
 import dev.sluice.flow.SlidingWindowLimiter;
 import dev.sluice.flow.Ticker;

@@ -360,7 +360,7 @@ final class Report {
 
     /** @return {@code s} as a JSON string literal, quoted and escaped */
     static String jsonString(String s) {
-        return dev.sluice.conformance.soak.SoakResult.jsonString(s);
+        return dev.sluice.conformance.results.ResultsFile.quote(s);
     }
 
     static String esc(String s) {
@@ -429,25 +429,7 @@ final class Report {
         }
 
         private void quote(String s) {
-            sb.append('"');
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                switch (c) {
-                    case '"' -> sb.append("\\\"");
-                    case '\\' -> sb.append("\\\\");
-                    case '\n' -> sb.append("\\n");
-                    case '\r' -> sb.append("\\r");
-                    case '\t' -> sb.append("\\t");
-                    default -> {
-                        if (c < 0x20) {
-                            sb.append(String.format("\\u%04x", (int) c));
-                        } else {
-                            sb.append(c);
-                        }
-                    }
-                }
-            }
-            sb.append('"');
+            sb.append(jsonString(s));
         }
 
         @Override

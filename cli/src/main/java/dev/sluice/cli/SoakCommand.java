@@ -6,6 +6,7 @@ import dev.sluice.conformance.brokers.KitBrokers;
 import dev.sluice.conformance.provision.BrokerKind;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import dev.sluice.conformance.provision.ProvisionedBroker;
+import dev.sluice.conformance.results.ResultsFile;
 import dev.sluice.conformance.soak.Soak;
 import dev.sluice.conformance.soak.SoakResult;
 import dev.sluice.conformance.soak.SoakSettings;
@@ -99,25 +100,25 @@ final class SoakCommand {
         for (SoakResult r : results) {
             String caseName = r.broker() + ", seed " + r.settings().seed() + ", " + r.faults().size() + " faults";
             String cap = "<= " + r.settings().duplicateCapPerFault();
-            List<ResultsEntries.Figure> figures = new ArrayList<>(List.of(
-                    new ResultsEntries.Figure("faults", r.faults().size(), null),
-                    new ResultsEntries.Figure("faults by kind " + r.faultsByKind().toString().toLowerCase(Locale.ROOT), r.faults().size(), null),
-                    new ResultsEntries.Figure("accepted", r.count().accepted(), null),
-                    new ResultsEntries.Figure("lost", r.lost(), "== 0"),
-                    new ResultsEntries.Figure("unreported drops", Math.abs(r.count().droppedReports() - r.pressure().dropped()), "== 0"),
-                    new ResultsEntries.Figure("duplicates total", r.duplicates(), null),
-                    new ResultsEntries.Figure("duplicates per fault, max", r.duplicatesMax(), cap),
-                    new ResultsEntries.Figure("duplicates per fault, p50", r.duplicatesPercentile(50), cap),
-                    new ResultsEntries.Figure("duplicates per fault, p99", r.duplicatesPercentile(99), cap),
-                    new ResultsEntries.Figure("leaked threads", r.leakedThreads().size(), "== 0"),
-                    new ResultsEntries.Figure("heap growth (MiB)", (r.heapAfterBytes() - r.heapBeforeBytes()) / 1048576.0,
+            List<ResultsFile.Figure> figures = new ArrayList<>(List.of(
+                    new ResultsFile.Figure("faults", r.faults().size(), null),
+                    new ResultsFile.Figure("faults by kind " + r.faultsByKind().toString().toLowerCase(Locale.ROOT), r.faults().size(), null),
+                    new ResultsFile.Figure("accepted", r.count().accepted(), null),
+                    new ResultsFile.Figure("lost", r.lost(), "== 0"),
+                    new ResultsFile.Figure("unreported drops", Math.abs(r.count().droppedReports() - r.pressure().dropped()), "== 0"),
+                    new ResultsFile.Figure("duplicates total", r.duplicates(), null),
+                    new ResultsFile.Figure("duplicates per fault, max", r.duplicatesMax(), cap),
+                    new ResultsFile.Figure("duplicates per fault, p50", r.duplicatesPercentile(50), cap),
+                    new ResultsFile.Figure("duplicates per fault, p99", r.duplicatesPercentile(99), cap),
+                    new ResultsFile.Figure("leaked threads", r.leakedThreads().size(), "== 0"),
+                    new ResultsFile.Figure("heap growth (MiB)", (r.heapAfterBytes() - r.heapBeforeBytes()) / 1048576.0,
                             "<= " + SoakSettings.HEAP_GROWTH_LIMIT_BYTES / 1048576)));
             if (r.socketsBefore() >= 0) {
-                figures.add(new ResultsEntries.Figure("connections left open", Math.max(0, r.socketsAfter() - r.socketsBefore()), "== 0"));
+                figures.add(new ResultsFile.Figure("connections left open", Math.max(0, r.socketsAfter() - r.socketsBefore()), "== 0"));
             }
             r.recoveryByKind().forEach((kind, millis) -> figures.add(
-                    new ResultsEntries.Figure("recovery, " + kind.name().toLowerCase(Locale.ROOT) + ", max (ms)", millis, null)));
-            ResultsEntries.upsert(options.results(), "Soak", caseName, figures);
+                    new ResultsFile.Figure("recovery, " + kind.name().toLowerCase(Locale.ROOT) + ", max (ms)", millis, null)));
+            ResultsFile.upsert(options.results(), "Soak", caseName, figures);
         }
         out.println("ledgers: " + outFile.toAbsolutePath() + "; report: " + options.reportDir().resolve("report.html").toAbsolutePath()
                 + "; figures: " + options.results().toAbsolutePath());

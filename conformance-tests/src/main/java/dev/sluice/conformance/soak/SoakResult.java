@@ -195,32 +195,7 @@ public record SoakResult(String broker, String source, SoakSettings settings, In
         j.append(q(name)).append(':').append(value);
     }
 
-    /** @return {@code s} as a JSON string literal ({@code null} unquoted for null) */
-    public static String jsonString(String s) {
-        return q(s);
-    }
-
     static String q(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return dev.sluice.conformance.results.ResultsFile.quote(s);
     }
 }

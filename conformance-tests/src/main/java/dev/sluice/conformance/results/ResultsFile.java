@@ -1,4 +1,4 @@
-package dev.sluice.benchmarks;
+package dev.sluice.conformance.results;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -18,8 +18,8 @@ import java.util.Objects;
 
 /**
  * Keeps {@code benchmarks/results.json} current: the benchmarks call {@link #record} with each
- * figure they produce, and the entry with the same benchmark, case and metric is replaced (or
- * added). The file is a JSON array of flat objects, one per line:
+ * figure they produce, and {@code sluice soak} calls {@link #upsert} with a soak's; the entry with
+ * the same benchmark, case and metric is replaced (or added). The file is a JSON array of flat objects, one per line:
  * <pre>{"benchmark": "...", "case": "...", "metric": "...", "value": 1.02, "target": "...", "date": "2026-11-30"}</pre>
  *
  * <p>The file is {@code benchmarks/results.json} under the working directory when that folder
@@ -45,32 +45,62 @@ public final class ResultsFile {
     }
 
     /**
-     * Upserts one figure, keyed by benchmark + case + metric.
+     * One figure of a case: a metric, its value, and what it is held against as text (e.g.
+     * {@code ">= 1.00"}), or null.
+     */
+    public record Figure(String metric, double value, String target) {
+        public Figure {
+            Objects.requireNonNull(metric, "metric");
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("value (" + value + ") of " + metric + " must be finite");
+            }
+        }
+    }
+
+    /**
+     * Upserts one figure in {@link #path()}, keyed by benchmark + case + metric; a file that cannot
+     * be written is reported on standard error (a benchmark's run is not lost for it).
      *
      * @param target what the figure is held against, as text (e.g. {@code ">= 1.00"}), or null
      */
-    public static synchronized void record(String benchmark, String caseName, String metric, double value, String target) {
-        Objects.requireNonNull(benchmark, "benchmark");
-        Objects.requireNonNull(caseName, "caseName");
-        Objects.requireNonNull(metric, "metric");
-        if (!Double.isFinite(value)) {
-            throw new IllegalArgumentException("value (" + value + ") must be finite");
-        }
+    public static void record(String benchmark, String caseName, String metric, double value, String target) {
         Path file = path();
         try {
-            List<Map<String, Object>> entries = Files.exists(file)
-                    ? parse(Files.readString(file, StandardCharsets.UTF_8)) : new ArrayList<>();
+            upsert(file, benchmark, caseName, List.of(new Figure(metric, value, target)));
+        } catch (IOException e) {
+            System.err.println("could not record " + benchmark + " / " + caseName + " / " + metric + " in " + file + ": " + e);
+        }
+    }
+
+    /**
+     * Upserts the figures of one case in {@code file}, each keyed by benchmark + case + metric,
+     * dated today (or {@code sluice.results.date}); the file is replaced atomically.
+     *
+     * @throws IOException if the file cannot be read or written, or holds anything but this flat
+     *     format (it is then left as it is)
+     */
+    public static synchronized void upsert(Path file, String benchmark, String caseName, List<Figure> figures) throws IOException {
+        Objects.requireNonNull(benchmark, "benchmark");
+        Objects.requireNonNull(caseName, "caseName");
+        List<Map<String, Object>> entries;
+        try {
+            entries = Files.exists(file) ? parse(Files.readString(file, StandardCharsets.UTF_8)) : new ArrayList<>();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + " is not a results file (an array of flat objects); refusing to rewrite it: " + e.getMessage());
+        }
+        String date = System.getProperty("sluice.results.date", LocalDate.now().toString());
+        for (Figure f : figures) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("benchmark", benchmark);
             entry.put("case", caseName);
-            entry.put("metric", metric);
-            entry.put("value", value);
-            entry.put("target", target);
-            entry.put("date", System.getProperty("sluice.results.date", LocalDate.now().toString()));
+            entry.put("metric", f.metric());
+            entry.put("value", f.value());
+            entry.put("target", f.target());
+            entry.put("date", date);
             boolean replaced = false;
             for (int i = 0; i < entries.size(); i++) {
                 Map<String, Object> e = entries.get(i);
-                if (benchmark.equals(e.get("benchmark")) && caseName.equals(e.get("case")) && metric.equals(e.get("metric"))) {
+                if (benchmark.equals(e.get("benchmark")) && caseName.equals(e.get("case")) && f.metric().equals(e.get("metric"))) {
                     entries.set(i, entry);
                     replaced = true;
                     break;
@@ -79,13 +109,12 @@ public final class ResultsFile {
             if (!replaced) {
                 entries.add(entry);
             }
-            Path parent = file.toAbsolutePath().getParent();
-            Path tmp = Files.createTempFile(parent, "results", ".json.tmp");
-            Files.writeString(tmp, format(entries), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            System.err.println("could not record " + benchmark + " / " + caseName + " / " + metric + " in " + file + ": " + e);
         }
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, "results", ".json.tmp");
+        Files.writeString(tmp, format(entries), StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static String format(List<Map<String, Object>> entries) {
@@ -119,7 +148,11 @@ public final class ResultsFile {
         return new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
-    private static String quote(String s) {
+    /** @return {@code s} as a JSON string literal, quoted and escaped; {@code null} unquoted for null */
+    public static String quote(String s) {
+        if (s == null) {
+            return "null";
+        }
         StringBuilder sb = new StringBuilder("\"");
         for (char c : s.toCharArray()) {
             switch (c) {
