@@ -72,9 +72,11 @@ class RabbitMqQuorumQueueTest {
             c.close();
         }
         Channel ch = direct.createChannel();
-        for (String q : List.of(queue, queue + ".dlq", queue + ".dropped")) {
+        for (String q : List.of(queue, queue + ".dlq", queue + ".dropped", queue + ".billing", queue + ".billing.dlq")) {
             ch.queueDelete(q);
         }
+        ch.exchangeDelete(queue);
+        ch.exchangeDelete(queue + "-dead");
         direct.close(2_000);
     }
 
@@ -105,6 +107,18 @@ class RabbitMqQuorumQueueTest {
                 .map(l -> l.substring(name.length() + 1)).orElse("absent");
     }
 
+    /** The queue's unacknowledged messages as the broker counts them. */
+    private long unacked(String name) throws Exception {
+        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
+        command.addAll(List.of("list_queues", "-p", "/", "name", "messages_unacknowledged", "--no-table-headers"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("rabbitmqctl finished").isTrue();
+        return out.lines().map(l -> l.split("\t")).filter(c -> c.length == 2 && c[0].equals(name))
+                .mapToLong(c -> Long.parseLong(c[1].trim())).findFirst().orElseThrow();
+    }
+
     private static Mechanism mechanism(BackpressureChannel ch, Strategy strategy) {
         return ch.mapping().stream().filter(m -> m.strategy() == strategy).map(StrategyMapping::mechanism)
                 .findFirst().orElseThrow();
@@ -125,6 +139,18 @@ class RabbitMqQuorumQueueTest {
                 .contains("{\"x-overflow\",\"reject-publish\"}");
         assertThat(typeAndArguments(queue + ".dlq")).startsWith("quorum\t");
         assertThat(mechanism(ch, Strategy.REDELIVERY)).isEqualTo(Mechanism.NATIVE);
+        assertThat(mechanism(ch, Strategy.DEAD_LETTER)).isEqualTo(Mechanism.NATIVE);
+    }
+
+    @Test
+    @DisplayName("in exchange mode each group's queue is a quorum queue; a named dead letter is the broker's dead-letter exchange, with the group's queue as routing key")
+    void exchangeModeGroupQueuesAreQuorumQueues() throws Exception {
+        BackpressureChannel ch = open(ChannelSpec.of(uri("&groups=exchange&requiredGroups=billing"))
+                .consumer(ConsumerPolicy.pull(10).maxAttempts(4).deadLetter(queue + "-dead")));
+        assertThat(typeAndArguments(queue + ".billing")).startsWith("quorum\t")
+                .contains("{\"x-delivery-limit\",3}")
+                .contains("{\"x-dead-letter-exchange\",\"" + queue + "-dead\"}")
+                .contains("{\"x-dead-letter-routing-key\",\"" + queue + ".billing\"}");
         assertThat(mechanism(ch, Strategy.DEAD_LETTER)).isEqualTo(Mechanism.NATIVE);
     }
 
@@ -175,6 +201,36 @@ class RabbitMqQuorumQueueTest {
         await("counted").until(() -> ch.pressure().consumer().deadLettered() == 1);
         assertThat(ch.pressure().consumer().nacked()).isEqualTo(2);
         assertThat(probe.queueDeclarePassive(queue).getMessageCount()).as("nothing left in the queue").isZero();
+    }
+
+    @Test
+    @DisplayName("the in-flight cap holds across a pause and resume while handlers still run: the new consumer's prefetch is what is left of the cap")
+    void capHoldsAcrossPauseAndResume() throws Exception {
+        int cap = 4;
+        BackpressureChannel ch = open(ChannelSpec.of(uri("")).consumer(ConsumerPolicy.pull(cap).maxInFlight(cap)));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        dev.sluice.MessageConsumer consumer = ch.consumer("quorum");
+        consumer.start(d -> {
+            started.incrementAndGet();
+            release.await(); // holds its message unacked
+        });
+        try {
+            for (int i = 0; i < 3 * cap; i++) {
+                ch.producer().send(Message.of("m" + i));
+            }
+            assertThat(ch.producer().flush(PATIENCE)).isTrue();
+            await("the handlers hold the cap").until(() -> unacked(queue) == cap);
+
+            consumer.pause();
+            consumer.resume(); // the cap is all held by the first consumer's messages: the new consume waits for a settlement
+            await("nothing beyond the cap is pushed").during(Duration.ofMillis(700)).atMost(PATIENCE)
+                    .until(() -> unacked(queue) <= cap);
+        } finally {
+            release.countDown();
+        }
+        await("all handled").until(() -> ch.pressure().consumer().acked() == 3L * cap);
+        assertThat(started.get()).isEqualTo(3 * cap);
     }
 
     @Test
