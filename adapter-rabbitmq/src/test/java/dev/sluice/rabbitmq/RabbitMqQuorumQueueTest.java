@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Test;
 class RabbitMqQuorumQueueTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
+    /** How often a quorum queue publishes the figures {@code rabbitmqctl list_queues} shows (RabbitMQ's default tick). */
+    private static final Duration QUORUM_TICK = Duration.ofSeconds(5);
 
     private ProvisionedBroker broker;
     private String base;
@@ -107,7 +109,7 @@ class RabbitMqQuorumQueueTest {
                 .map(l -> l.substring(name.length() + 1)).orElse("absent");
     }
 
-    /** The queue's unacknowledged messages as the broker counts them. */
+    /** The queue's unacknowledged messages as the broker last published them (for a quorum queue: on its tick). */
     private long unacked(String name) throws Exception {
         List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
         broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
@@ -224,7 +226,9 @@ class RabbitMqQuorumQueueTest {
 
             consumer.pause();
             consumer.resume(); // the cap is all held by the first consumer's messages: the new consume waits for a settlement
-            await("nothing beyond the cap is pushed").during(Duration.ofMillis(700)).atMost(PATIENCE)
+            // A quorum queue's figures in list_queues are refreshed on its tick (5 s by default):
+            // watch longer than one tick, so that one taken after the resume is read.
+            await("nothing beyond the cap is pushed").during(QUORUM_TICK.plusSeconds(1)).atMost(PATIENCE)
                     .until(() -> unacked(queue) <= cap);
         } finally {
             release.countDown();
