@@ -24,20 +24,24 @@ import java.util.Set;
 /**
  * The kit's RabbitMQ with quorum queues: every URI asks for {@code queueType=quorum}, and an
  * application's existing queue (the existing-destination family) is a quorum queue with
- * arguments of its own. Probe, faults, alarms and the unreachable address are those of
- * {@link RabbitMqKitBroker}: passive declares and {@code rabbitmqctl list_queues} read a quorum
- * queue as they read a classic one.
+ * arguments of its own. Faults, alarms and the unreachable address are those of
+ * {@link RabbitMqKitBroker}, and so is the ready count (a passive declare, which a quorum queue
+ * answers from its leader). The unacked count is read from the queue's leader too
+ * ({@link #checkedOut}): {@code rabbitmqctl list_queues} shows a quorum queue's figures as of its
+ * last statistics tick (every 5 s), so a read right after a change is stale.
  */
-final class QuorumKitBroker implements KitBroker, AutoCloseable {
+final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
 
     /** The application's own {@code x-max-length}, as {@code RabbitMqForeignClient} has it for a classic queue. */
     private static final int EXISTING_MAX_LENGTH = 7;
 
     private final RabbitMqKitBroker inner;
+    private final ProvisionedBroker broker;
     private final Connection direct;
 
     QuorumKitBroker(ProvisionedBroker broker) throws Exception {
         this.inner = new RabbitMqKitBroker(broker);
+        this.broker = broker;
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(broker.uri());
         this.direct = f.newConnection("sluice-kit-quorum");
@@ -55,7 +59,54 @@ final class QuorumKitBroker implements KitBroker, AutoCloseable {
 
     @Override
     public BrokerProbe probe() {
-        return inner.probe();
+        return this;
+    }
+
+    @Override
+    public OptionalLong ready(String destination, String group) {
+        return inner.ready(destination, group);
+    }
+
+    @Override
+    public OptionalLong backlog(String destination, String group) {
+        return inner.backlog(destination, group);
+    }
+
+    /** From the queue's leader; a queue that is not (yet) a quorum queue reads as {@link RabbitMqKitBroker} reads it. */
+    @Override
+    public OptionalLong unacked(String destination, String group) {
+        OptionalLong checkedOut = checkedOut(broker, destination);
+        return checkedOut.isPresent() ? checkedOut : inner.unacked(destination, group);
+    }
+
+    /**
+     * The messages a quorum queue has handed to consumers and not had settled, as its leader
+     * holds them now: {@code rabbitmqctl eval} of a local query of the queue's Raft state (a read).
+     *
+     * @return empty when {@code queue} is no quorum queue of vhost {@code /} on the node, or the query fails
+     */
+    static OptionalLong checkedOut(ProvisionedBroker broker, String queue) {
+        String vhost = broker.uri().getRawPath() == null || broker.uri().getRawPath().length() <= 1
+                ? "/" : java.net.URLDecoder.decode(broker.uri().getRawPath().substring(1), java.nio.charset.StandardCharsets.UTF_8);
+        String expression = "{ok, Q} = rabbit_amqqueue:lookup(rabbit_misc:r(<<\"" + vhost + "\">>, queue, <<\"" + queue + "\">>)),"
+                + " {Name, _} = amqqueue:get_pid(Q),"
+                + " {ok, {_, N}, _} = ra:local_query({Name, node()}, fun rabbit_fifo:query_messages_checked_out/1), N.";
+        List<String> command = new java.util.ArrayList<>(List.of("rabbitmqctl", "-q"));
+        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
+        command.addAll(List.of("eval", expression));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0 || !out.matches("\\d+")) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of(Long.parseLong(out));
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalLong.empty();
+        }
     }
 
     /** A plain AMQP application, whose own existing queue is a quorum queue. */

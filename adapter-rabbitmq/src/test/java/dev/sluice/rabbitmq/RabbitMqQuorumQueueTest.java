@@ -47,8 +47,6 @@ import org.junit.jupiter.api.Test;
 class RabbitMqQuorumQueueTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
-    /** How often a quorum queue publishes the figures {@code rabbitmqctl list_queues} shows (RabbitMQ's default tick). */
-    private static final Duration QUORUM_TICK = Duration.ofSeconds(5);
 
     private ProvisionedBroker broker;
     private String base;
@@ -109,16 +107,9 @@ class RabbitMqQuorumQueueTest {
                 .map(l -> l.substring(name.length() + 1)).orElse("absent");
     }
 
-    /** The queue's unacknowledged messages as the broker last published them (for a quorum queue: on its tick). */
-    private long unacked(String name) throws Exception {
-        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
-        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
-        command.addAll(List.of("list_queues", "-p", "/", "name", "messages_unacknowledged", "--no-table-headers"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("rabbitmqctl finished").isTrue();
-        return out.lines().map(l -> l.split("\t")).filter(c -> c.length == 2 && c[0].equals(name))
-                .mapToLong(c -> Long.parseLong(c[1].trim())).findFirst().orElseThrow();
+    /** The quorum queue's unacknowledged messages, from its leader now (list_queues would show its last 5 s tick). */
+    private long unacked(String name) {
+        return QuorumKitBroker.checkedOut(broker, name).orElseThrow();
     }
 
     private static Mechanism mechanism(BackpressureChannel ch, Strategy strategy) {
@@ -226,9 +217,7 @@ class RabbitMqQuorumQueueTest {
 
             consumer.pause();
             consumer.resume(); // the cap is all held by the first consumer's messages: the new consume waits for a settlement
-            // A quorum queue's figures in list_queues are refreshed on its tick (5 s by default):
-            // watch longer than one tick, so that one taken after the resume is read.
-            await("nothing beyond the cap is pushed").during(QUORUM_TICK.plusSeconds(1)).atMost(PATIENCE)
+            await("nothing beyond the cap is pushed").during(Duration.ofSeconds(1)).atMost(PATIENCE)
                     .until(() -> unacked(queue) <= cap);
         } finally {
             release.countDown();
