@@ -21,18 +21,52 @@ import java.util.Set;
  * in exchange mode only, {@code requiredGroups=billing,audit}: the groups whose queues are
  * declared when the channel opens, so that nothing sent before their consumers start is lost.
  *
+ * <p>A third, {@code queueType=quorum}, declares every queue that holds the channel's messages
+ * (the queue, each group's queue, the dead-letter queue) as a quorum queue ({@link QueueType}).
+ *
  * @param brokerUri      the URI of the broker and vhost, without the destination, for the client library
  * @param vhost          the vhost, decoded
  * @param destination    the queue (queue mode) or the exchange (exchange mode)
  * @param mode           how groups map onto the broker
  * @param requiredGroups the groups whose queues are declared at open; empty in queue mode
+ * @param queueType      the type of the queues the channel declares
  */
-record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMode mode, List<String> requiredGroups) {
+record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMode mode, List<String> requiredGroups,
+                        QueueType queueType) {
 
     /** The URI parameter that chooses the {@link GroupMode}. */
     static final String GROUPS = "groups";
     /** The URI parameter that names the groups declared at open (exchange mode). */
     static final String REQUIRED_GROUPS = "requiredGroups";
+    /** The URI parameter that chooses the {@link QueueType}. */
+    static final String QUEUE_TYPE = "queueType";
+
+    /** The type of the queues a channel declares. */
+    enum QueueType {
+        /**
+         * {@code queueType=classic}, the default: queues are declared without {@code x-queue-type},
+         * so the broker's default (classic) applies; an existing quorum queue of that name is a
+         * conflict, since a classic-queue consumer cannot read it (global {@code basic.qos}).
+         */
+        CLASSIC("classic"),
+        /**
+         * {@code queueType=quorum}: {@code x-queue-type=quorum}, durable; the broker counts
+         * deliveries ({@code x-delivery-count}) and dead-letters past {@code x-delivery-limit}.
+         * An existing queue of that name of another type is a conflict.
+         */
+        QUORUM("quorum");
+
+        private final String value;
+
+        QueueType(String value) {
+            this.value = value;
+        }
+
+        /** @return the value of the {@code queueType} URI parameter */
+        String value() {
+            return value;
+        }
+    }
 
     /** How consumer groups map onto RabbitMQ. */
     enum GroupMode {
@@ -67,7 +101,7 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
     }
 
     static RabbitMqEndpoint of(ChannelSpec spec) {
-        spec.requireKnownParameters(Set.of(GROUPS, REQUIRED_GROUPS));
+        spec.requireKnownParameters(Set.of(GROUPS, REQUIRED_GROUPS, QUEUE_TYPE));
         URI uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected amqp://host:5672/vhost/destination");
@@ -91,7 +125,7 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
             URI broker = new URI(uri.getScheme() + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@")
                     + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + "/"
                     + java.net.URLEncoder.encode(vhost, StandardCharsets.UTF_8));
-            return new RabbitMqEndpoint(broker, vhost, destination, mode, required);
+            return new RabbitMqEndpoint(broker, vhost, destination, mode, required, queueType(spec));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") is not a broker address: " + e.getMessage(), e);
         }
@@ -106,6 +140,22 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
         }
         throw new IllegalArgumentException("uri parameter " + GROUPS + " (" + value + ") must be 'queue' (one queue that every"
                 + " consumer shares, the default) or 'exchange' (an exchange with a queue per group)");
+    }
+
+    private static QueueType queueType(ChannelSpec spec) {
+        String value = spec.queryParameter(QUEUE_TYPE).orElse(QueueType.CLASSIC.value());
+        for (QueueType t : QueueType.values()) {
+            if (t.value().equals(value)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("uri parameter " + QUEUE_TYPE + " (" + value + ") must be 'classic' (the default)"
+                + " or 'quorum' (replicated queues; the broker counts deliveries and dead-letters past x-delivery-limit)");
+    }
+
+    /** @return true when the channel's queues are quorum queues */
+    boolean quorum() {
+        return queueType == QueueType.QUORUM;
     }
 
     private static List<String> requiredGroups(ChannelSpec spec, GroupMode mode) {

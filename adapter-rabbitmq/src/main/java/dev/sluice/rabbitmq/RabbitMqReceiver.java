@@ -47,6 +47,17 @@ import java.util.concurrent.TimeoutException;
  * raised, after the redelivery delay, and then acked. A dead letter is published to the
  * dead-letter route the same way, then acked. A message the broker redelivers after a consumer went away ({@code redelivered},
  * not given back by this process) counts one attempt more.
+ *
+ * <p>On a quorum queue the broker counts: the attempt is its {@code x-delivery-count} plus one, a
+ * nack is {@code basic.reject(requeue)} after the redelivery delay (counted by every version),
+ * a give-back {@code basic.nack(requeue)} (not counted from RabbitMQ 4.3 on; before, every return
+ * is counted, and the attempt reported leaves out this process's give-backs, {@link GiveBacks}),
+ * and once {@code maxAttempts} are spent a dead letter is one more {@code basic.reject(requeue)},
+ * past the queue's {@code x-delivery-limit}: the broker dead-letters it. A dead letter before
+ * that (poison, malformed) is published with its reason, as on a classic queue. Quorum queues
+ * have no channel-wide prefetch, so the prefetch is the consumer's own, set before each
+ * {@code basic.consume} to the cap less what this channel still has unacked from earlier
+ * consumers; with none of the cap left the consume waits for a settlement.
  */
 final class RabbitMqReceiver implements BrokerReceiver {
 
@@ -57,6 +68,18 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private final RabbitMqTopology.Route deadLetter;
     private final String consumerTagBase;
     private final ConsumerPolicy policy;
+    /** A quorum queue: the broker counts attempts and has no channel-wide prefetch. */
+    private final boolean quorum;
+    /** The queue dead-letters past its {@code x-delivery-limit} itself. */
+    private final boolean nativeDeadLetter;
+    /** The broker counts a give-back ({@code basic.nack(requeue)}) in {@code x-delivery-count} (before 4.3). */
+    private final boolean countsGiveBacks;
+    /** Delivered on the current channel and not settled on the broker: the unacked count, for a quorum consumer's prefetch. */
+    private final java.util.concurrent.atomic.AtomicInteger unsettled = new java.util.concurrent.atomic.AtomicInteger();
+    /** Changes when the channel's deliveries are void (a new channel, a reconnect): older ones no longer count. */
+    private volatile int channelEpoch;
+    /** A quorum consume waits for a settlement: the cap was all taken by earlier consumers' deliveries. */
+    private volatile boolean starved;
 
     private final GiveBacks giveBacks;
     private final ScheduledExecutorService control;
@@ -87,8 +110,11 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
     RabbitMqReceiver(Connection connection, RabbitMqPublisher publisher, ScheduledExecutorService scheduler,
                      String queue, RabbitMqTopology.Route deadLetter, String consumerTag, ConsumerPolicy policy,
-                     GiveBacks giveBacks) {
+                     GiveBacks giveBacks, QueueDeclaration declaration, boolean countsGiveBacks) {
         this.giveBacks = giveBacks;
+        this.quorum = declaration.quorum();
+        this.nativeDeadLetter = declaration.nativeDeadLetter();
+        this.countsGiveBacks = countsGiveBacks;
         this.connection = connection;
         this.publisher = publisher;
         this.scheduler = scheduler;
@@ -124,6 +150,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
                     @Override
                     public void handleRecoveryStarted(com.rabbitmq.client.Recoverable recovering) {
                         recoveries++; // only amqp-client's recovery thread writes it
+                        voidDeliveries();
                     }
                 });
             }
@@ -138,7 +165,10 @@ final class RabbitMqReceiver implements BrokerReceiver {
     /** A channel with the prefetch; deliveries that arrive after a cancel go to the default consumer. */
     private void openChannel() throws IOException {
         Channel ch = connection.createChannel();
-        ch.basicQos(policy.maxInFlight(), true);
+        voidDeliveries();
+        if (!quorum) {
+            ch.basicQos(policy.maxInFlight(), true); // a quorum queue refuses global QoS: see consume()
+        }
         ch.setDefaultConsumer(new Handler());
         channel = ch;
     }
@@ -156,7 +186,24 @@ final class RabbitMqReceiver implements BrokerReceiver {
         reconcile();
     }
 
+    /** The deliveries of the channel so far are void: the broker took them back with the channel or connection. */
+    private void voidDeliveries() {
+        channelEpoch++;
+        unsettled.set(0);
+    }
+
     private void consume() throws IOException {
+        if (quorum) {
+            // Per consumer (a quorum queue closes the connection on a global prefetch): the cap
+            // less what earlier consumers of this channel still have unacked.
+            int room = policy.maxInFlight() - unsettled.get();
+            if (room <= 0) {
+                starved = true; // a settlement calls reconcile() again
+                return;
+            }
+            starved = false;
+            channel.basicQos(room, false);
+        }
         generation++;
         int recovery = recoveries;
         consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
@@ -327,6 +374,13 @@ final class RabbitMqReceiver implements BrokerReceiver {
 
     /** The attempt header (1 without one), plus one for a redelivery this process did not cause by a give-back. */
     private int attemptOf(AMQP.BasicProperties props, Envelope envelope) {
+        if (quorum) {
+            // Absent on a first delivery pushed to a consumer (RabbitMQ 3.10 sets it from the first return).
+            Object count = props.getHeaders() == null ? null : props.getHeaders().get(DELIVERY_COUNT_HEADER);
+            int returned = count instanceof Number n ? n.intValue() : envelope.isRedeliver() ? 1 : 0;
+            String id = props.getMessageId();
+            return id != null && countsGiveBacks ? giveBacks.attempt(id, returned + 1) : returned + 1;
+        }
         Object header = props.getHeaders() == null ? null : props.getHeaders().get(RabbitMqPublisher.ATTEMPT_HEADER);
         int attempt = header instanceof Number n ? n.intValue() : 1;
         if (!envelope.isRedeliver()) {
@@ -336,7 +390,10 @@ final class RabbitMqReceiver implements BrokerReceiver {
         return id != null && giveBacks.takeOne(id) ? attempt : attempt + 1;
     }
 
-    private static Message toMessage(AMQP.BasicProperties props, byte[] body) {
+    /** The header in which a quorum queue counts the returns of a message. */
+    static final String DELIVERY_COUNT_HEADER = "x-delivery-count";
+
+    private Message toMessage(AMQP.BasicProperties props, byte[] body) {
         Message m = Message.of(body);
         Map<String, Object> headers = props.getHeaders();
         if (headers != null) {
@@ -345,7 +402,8 @@ final class RabbitMqReceiver implements BrokerReceiver {
                 if (k.equals(RabbitMqPublisher.KEY_HEADER)) {
                     return;
                 }
-                if (!k.equals(RabbitMqPublisher.ATTEMPT_HEADER) && v != null && !(v instanceof java.util.List)) {
+                if (!k.equals(RabbitMqPublisher.ATTEMPT_HEADER) && !(quorum && k.equals(DELIVERY_COUNT_HEADER))
+                        && v != null && !(v instanceof java.util.List)) {
                     copy.put(k, v.toString());
                 }
             });
@@ -397,6 +455,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
         private final Message message;
         private final String malformed;
         private final int attempt;
+        private final int epoch = channelEpoch;
+
+        private final java.util.concurrent.atomic.AtomicBoolean settledOnBroker = new java.util.concurrent.atomic.AtomicBoolean();
 
         Delivery(Channel on, Envelope envelope, AMQP.BasicProperties props, byte[] body, Message message, String malformed,
                  int attempt) {
@@ -409,6 +470,31 @@ final class RabbitMqReceiver implements BrokerReceiver {
             this.malformed = malformed;
             this.message = message;
             this.attempt = attempt;
+            unsettled.incrementAndGet();
+        }
+
+        /** Called once the broker has been told (ack, reject, nack): one unacked fewer on the channel. */
+        private void settledOnBroker() {
+            if (settledOnBroker.compareAndSet(false, true) && epoch == channelEpoch) {
+                unsettled.decrementAndGet();
+                if (starved) {
+                    try {
+                        control.execute(RabbitMqReceiver.this::reconcile);
+                    } catch (RejectedExecutionException closing) {
+                        // closed meanwhile
+                    }
+                }
+            }
+        }
+
+        /** On a quorum queue: back to the queue, counted by the broker in {@code x-delivery-count}. */
+        private void rejectCounted() {
+            try {
+                on.basicReject(tag, true);
+            } catch (IOException | RuntimeException e) {
+                // the channel went away: the broker redelivers
+            }
+            settledOnBroker();
         }
 
         @Override
@@ -446,11 +532,12 @@ final class RabbitMqReceiver implements BrokerReceiver {
             } catch (IOException | RuntimeException e) {
                 // the channel went away: the broker redelivers (at-least-once)
             }
+            settledOnBroker();
         }
 
         @Override
         public void nack(Duration delay) {
-            Runnable giveBack = () -> publisher.republish(queue, message, attempt + 1).whenComplete((r, e) -> {
+            Runnable giveBack = quorum ? this::rejectCounted : () -> publisher.republish(queue, message, attempt + 1).whenComplete((r, e) -> {
                 if (r != null && r.status() == dev.sluice.SendResult.Status.ACCEPTED) {
                     ack();
                 } else {
@@ -467,14 +554,19 @@ final class RabbitMqReceiver implements BrokerReceiver {
         /** Back to the queue, natively; its redelivery is not counted (see {@link #attemptOf}). */
         @Override
         public void release() {
-            if (messageId != null) {
+            if (messageId != null && (!quorum || countsGiveBacks)) {
                 giveBacks.gaveBack(messageId);
             }
             try {
-                on.basicReject(tag, true);
+                if (quorum) {
+                    on.basicNack(tag, false, true); // not counted from RabbitMQ 4.3 on, unlike basic.reject
+                } else {
+                    on.basicReject(tag, true);
+                }
             } catch (IOException | RuntimeException e) {
                 // the channel went away: the broker redelivers
             }
+            settledOnBroker();
         }
 
         /** The copy could not be published: the broker's own requeue, without the count. */
@@ -484,10 +576,21 @@ final class RabbitMqReceiver implements BrokerReceiver {
             } catch (IOException | RuntimeException e) {
                 // the channel went away: the broker redelivers
             }
+            settledOnBroker();
         }
 
         @Override
         public void deadLetter(String reason) {
+            if (nativeDeadLetter && attempt >= policy.maxAttempts()) {
+                // Its returns are spent: one more and the queue's x-delivery-limit dead-letters it
+                // (at-least-once). The reported attempt never exceeds the broker's count, so the
+                // limit is always reached.
+                if (messageId != null) {
+                    giveBacks.forget(messageId);
+                }
+                rejectCounted();
+                return;
+            }
             Message dead = message.header("x-dead-letter-reason", reason)
                     .header("x-original-destination", queue)
                     .header("x-attempts", Integer.toString(attempt));

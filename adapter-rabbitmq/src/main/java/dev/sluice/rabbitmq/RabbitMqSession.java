@@ -39,6 +39,14 @@ final class RabbitMqSession implements BrokerSession {
             Capability.BROKER_PRESSURE_SIGNAL, Capability.BACKLOG_SIGNAL, Capability.BACKLOG_DROP_OLDEST,
             Capability.BACKLOG_REJECT_NEWEST, Capability.BACKLOG_MAX_AGE));
     private static final Set<Capability> EXCHANGE_CAPABILITIES = with(CAPABILITIES, Capability.INDEPENDENT_GROUPS);
+    /**
+     * A quorum queue enforces {@code x-overflow=reject-publish} approximately: it refuses only once
+     * it is over the limit, and accepts what was in flight until then (RabbitMQ 3.10.8: five
+     * pipelined publishes into a limit of two all confirmed), so exact reject-newest is not claimed.
+     */
+    private static final Set<Capability> QUORUM_CAPABILITIES = without(CAPABILITIES, Capability.BACKLOG_REJECT_NEWEST);
+    private static final Set<Capability> QUORUM_EXCHANGE_CAPABILITIES = without(EXCHANGE_CAPABILITIES,
+            Capability.BACKLOG_REJECT_NEWEST);
 
     private final ChannelSpec spec;
     private final RabbitMqEndpoint endpoint;
@@ -98,6 +106,12 @@ final class RabbitMqSession implements BrokerSession {
                 throw new dev.sluice.SluiceException("cannot read the drops of queue '" + endpoint.destination() + "': " + e.getMessage(), e);
             }
         }
+    }
+
+    private static Set<Capability> without(Set<Capability> base, Capability less) {
+        EnumSet<Capability> all = EnumSet.copyOf(base);
+        all.remove(less);
+        return Set.copyOf(all);
     }
 
     private static Set<Capability> with(Set<Capability> base, Capability more) {
@@ -187,9 +201,25 @@ final class RabbitMqSession implements BrokerSession {
             reportDrops(d.queue());
         }
         RabbitMqReceiver r = new RabbitMqReceiver(consuming, publisher, scheduler, d.queue(),
-                topology.deadLetterRoute(d), consumerName, spec.consumer(), giveBacks);
+                topology.deadLetterRoute(d), consumerName, spec.consumer(), giveBacks, d, countsEveryReturn());
         receivers.add(r);
         return r;
+    }
+
+    /**
+     * @return true when the broker counts every return of a message to a quorum queue in
+     *     {@code x-delivery-count}, a give-back ({@code basic.nack(requeue)}) included: RabbitMQ
+     *     before 4.3, or a version it does not tell
+     */
+    boolean countsEveryReturn() {
+        Object version = consuming.getServerProperties() == null ? null : consuming.getServerProperties().get("version");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(String.valueOf(version));
+        if (!m.find()) {
+            return true;
+        }
+        int major = Integer.parseInt(m.group(1));
+        int minor = Integer.parseInt(m.group(2));
+        return major < 4 || major == 4 && minor < 3;
     }
 
     /** Also tells the channel whether the broker answers: its health is DOWN while it does not. */
@@ -231,21 +261,49 @@ final class RabbitMqSession implements BrokerSession {
     @Override
     public List<StrategyMapping> mapping() {
         ConsumerPolicy c = spec.consumer();
+        boolean quorum = endpoint.quorum();
         List<StrategyMapping> m = new ArrayList<>();
         m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "basic.qos prefetch=" + c.maxInFlight() + " (push within prefetch)"));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "push: the broker delivers as messages arrive"));
-        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "basic.qos prefetch=" + c.maxInFlight()));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, quorum
+                ? "basic.qos prefetch per consumer (quorum queues have no channel-wide one): " + c.maxInFlight()
+                        + " less what earlier consumers of the channel still have unacked"
+                : "basic.qos prefetch=" + c.maxInFlight()));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "basic.cancel / basic.consume (backpressure: credit"
                 + " withheld, deliveries pushed beyond it wait unhanded within the prefetch)"));
-        m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "basic.reject(requeue); the redelivered flag of a"
-                + " message this process gave back is not counted (by message id)"));
+        if (!quorum) {
+            m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "basic.reject(requeue); the redelivered flag of a"
+                    + " message this process gave back is not counted (by message id)"));
+        } else if (countsEveryReturn()) {
+            m.add(StrategyMapping.emulated(Strategy.GIVE_BACK, "basic.nack(requeue); before RabbitMQ 4.3 the quorum queue"
+                    + " counts it in x-delivery-count (and toward x-delivery-limit): the attempt reported leaves out this"
+                    + " process's give-backs (by message id)"));
+        } else {
+            m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "basic.nack(requeue): the quorum queue does not count it"));
+        }
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "publisher confirms, at most " + spec.producer().maxInFlight()
                 + " unconfirmed; connection.blocked stops the gate"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "connection.blocked / connection.unblocked (memory or disk alarm)"));
-        m.add(StrategyMapping.emulated(Strategy.REDELIVERY, "republished with x-sluice-attempt raised after "
-                + c.redeliveryDelay().toMillis() + " ms, then acked: classic queues do not count deliveries"));
-        m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " attempts published to "
-                + deadLetterTarget() + " and acked: the queue's dead-letter exchange reports backlog drops instead"));
+        if (quorum) {
+            m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "basic.reject(requeue) after " + c.redeliveryDelay().toMillis()
+                    + " ms; the quorum queue counts it: the attempt is x-delivery-count + 1"));
+        } else {
+            m.add(StrategyMapping.emulated(Strategy.REDELIVERY, "republished with x-sluice-attempt raised after "
+                    + c.redeliveryDelay().toMillis() + " ms, then acked: classic queues do not count deliveries"));
+        }
+        if (topology.nativeDeadLetter()) {
+            m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "x-delivery-limit=" + (c.maxAttempts() - 1)
+                    + ", dead-letter exchange to " + deadLetterTarget() + ", x-dead-letter-strategy=at-least-once"
+                    + " (x-overflow=reject-publish); a dead letter before " + c.maxAttempts()
+                    + " attempts (poison) is published with its reason and acked"));
+        } else if (quorum && spec.backlog().isEmpty()) {
+            m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " attempts published to "
+                    + deadLetterTarget() + " and acked: the existing quorum queue is used as it is, without the delivery"
+                    + " limit and dead-letter exchange asked for"));
+        } else {
+            m.add(StrategyMapping.emulated(Strategy.DEAD_LETTER, "after " + c.maxAttempts() + " attempts published to "
+                    + deadLetterTarget() + " and acked: the queue's dead-letter exchange reports backlog drops instead"));
+        }
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, topology.independentGroups()
                 ? "queue.declare-ok message count of the deepest queue among the groups this channel consumes (or, while"
                         + " it consumes none, its required groups)"
@@ -258,7 +316,9 @@ final class RabbitMqSession implements BrokerSession {
         spec.backlog().ifPresent(limit -> {
             limit.maxLength().ifPresent(n -> m.add(limit.whenFull() == BacklogLimit.WhenFull.DROP_OLDEST
                     ? StrategyMapping.nativeKnob(Strategy.BACKLOG_DROP_OLDEST, "x-max-length=" + n + ", x-overflow=drop-head")
-                    : StrategyMapping.nativeKnob(Strategy.BACKLOG_REJECT_NEWEST, "x-max-length=" + n + ", x-overflow=reject-publish")));
+                    : StrategyMapping.nativeKnob(Strategy.BACKLOG_REJECT_NEWEST, "x-max-length=" + n + ", x-overflow=reject-publish"
+                            + (quorum ? " (approximate on a quorum queue: it refuses once over the limit, and what was in"
+                                    + " flight until then is accepted)" : ""))));
             limit.maxAge().ifPresent(a -> m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_MAX_AGE, "x-message-ttl=" + a.toMillis())));
         });
         m.add(StrategyMapping.emulated(Strategy.PRIORITY, "the gate orders and sheds by priority; messages carry it as the AMQP priority"));
@@ -275,6 +335,9 @@ final class RabbitMqSession implements BrokerSession {
 
     @Override
     public Set<Capability> capabilities() {
+        if (endpoint.quorum()) {
+            return topology.independentGroups() ? QUORUM_EXCHANGE_CAPABILITIES : QUORUM_CAPABILITIES;
+        }
         return topology.independentGroups() ? EXCHANGE_CAPABILITIES : CAPABILITIES;
     }
 

@@ -67,7 +67,16 @@ final class RabbitMqTopology {
         this.endpoint = endpoint;
         this.connection = connection;
         this.argumentsRequired = spec.backlog().isPresent();
-        this.single = endpoint.mode() == GroupMode.QUEUE ? QueueDeclaration.of(spec, endpoint.destination()) : null;
+        this.single = endpoint.mode() == GroupMode.QUEUE ? declarationOf(endpoint.destination()) : null;
+    }
+
+    /**
+     * The declaration of {@code queue}: a quorum queue dead-letters natively to the dead-letter
+     * queue, or in exchange mode to a named dead-letter exchange (as {@link #deadLetterRoute} does).
+     */
+    private QueueDeclaration declarationOf(String queue) {
+        String exchange = endpoint.mode() == GroupMode.EXCHANGE ? spec.consumer().deadLetter().orElse(null) : null;
+        return QueueDeclaration.of(spec, queue, endpoint.quorum(), exchange);
     }
 
     /**
@@ -118,7 +127,7 @@ final class RabbitMqTopology {
                 ch = QueueDeclaration.declareExchange(ch, spec.consumer().deadLetter().get());
             }
             for (String g : groupsToDeclare) {
-                ch = declareGroup(ch, groups.computeIfAbsent(g, x -> QueueDeclaration.of(spec, endpoint.queueOf(x))));
+                ch = declareGroup(ch, groups.computeIfAbsent(g, x -> declarationOf(endpoint.queueOf(x))));
             }
         } finally {
             closeQuietly(ch);
@@ -189,7 +198,7 @@ final class RabbitMqTopology {
         if (known != null) {
             return known;
         }
-        QueueDeclaration d = QueueDeclaration.of(spec, endpoint.queueOf(group));
+        QueueDeclaration d = declarationOf(endpoint.queueOf(group));
         Channel ch = connection.createChannel();
         try {
             ch = declareGroup(ch, d);
@@ -224,12 +233,25 @@ final class RabbitMqTopology {
         return queues;
     }
 
+    /**
+     * @return true when the queues dead-letter natively past their {@code x-delivery-limit}: quorum
+     *     queues without a backlog limit, none of them an existing queue used as it is
+     */
+    synchronized boolean nativeDeadLetter() {
+        if (single != null) {
+            return single.nativeDeadLetter();
+        }
+        return endpoint.quorum() && spec.backlog().isEmpty()
+                && groups.values().stream().allMatch(QueueDeclaration::nativeDeadLetter);
+    }
+
     /** @return the layout, for {@code mapping()} */
     String describe() {
+        String type = endpoint.quorum() ? "quorum" : "durable";
         if (single != null) {
-            return "groups=queue: one durable queue '" + single.queue() + "' that every consumer shares (one group per channel)";
+            return "groups=queue: one " + type + " queue '" + single.queue() + "' that every consumer shares (one group per channel)";
         }
-        return "groups=exchange: durable topic exchange '" + endpoint.destination() + "', a durable queue '"
+        return "groups=exchange: durable topic exchange '" + endpoint.destination() + "', a " + type + " queue '"
                 + endpoint.destination() + ".<group>' per group bound with '#'; declared at open: "
                 + (endpoint.requiredGroups().isEmpty() ? "none" : endpoint.requiredGroups())
                 + "; sends are mandatory: a message no group queue takes comes back and its send is REJECTED";

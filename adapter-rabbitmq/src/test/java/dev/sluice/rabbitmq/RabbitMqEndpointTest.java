@@ -75,7 +75,19 @@ class RabbitMqEndpointTest {
                 .hasMessageContaining("requiredGroups (a,,b)").hasMessageContaining("empty group");
         assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?group=billing")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'group'").hasMessageContaining("known: groups, requiredGroups");
+                .hasMessageContaining("'group'").hasMessageContaining("known: groups, queueType, requiredGroups");
+    }
+
+    @Test
+    @DisplayName("queueType is classic by default or quorum; any other value is refused naming parameter and value")
+    void queueType() {
+        assertThat(RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders")).queueType())
+                .isEqualTo(RabbitMqEndpoint.QueueType.CLASSIC);
+        assertThat(RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?queueType=classic")).quorum()).isFalse();
+        assertThat(RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?groups=exchange&queueType=quorum")).quorum()).isTrue();
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?queueType=stream")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("uri parameter queueType (stream)").hasMessageContaining("'classic'").hasMessageContaining("'quorum'");
     }
 
     @Test
