@@ -43,6 +43,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     private final PauseOwners owners = new PauseOwners();
     private final CreditLedger ledger;
     private final SettlingDelivery.Settlement settlement = new Counting();
+    private final HealthHold health;
 
     /** Serialises receiver.pause()/resume() so that the last decision always wins. */
     private final AtomicInteger pauseWip = new AtomicInteger();
@@ -84,6 +85,17 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         this.listeners = listeners;
         this.closeTimeout = closeTimeout;
         this.rateLimiter = rateLimiter;
+        this.health = new HealthHold(group, new HealthHold.Target() {
+            @Override
+            public void hold() {
+                pause(PauseReason.HEALTH);
+            }
+
+            @Override
+            public void release() {
+                resume(PauseReason.HEALTH);
+            }
+        }, System::nanoTime);
         int run = Math.max(1, Math.min(policy.batchSize(), policy.maxInFlight()) / 2);
         this.ledger = new CreditLedger(policy.maxInFlight(), policy.pauseThreshold(), policy.resumeThreshold(), run,
                 new CreditLedger.Backpressure() {
@@ -390,6 +402,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     }
 
     @Override
+    public AutoCloseable holdWhileUnhealthy(java.util.function.BooleanSupplier healthy, Duration every) {
+        return health.bind(healthy, every);
+    }
+
+    @Override
     public Set<PauseReason> pausedReasons() {
         return owners.snapshot();
     }
@@ -417,6 +434,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             }
             closing = true;
         }
+        health.close();
         ledger.stop();
         if (started) {
             applyPauseState();
@@ -454,6 +472,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         public void released(boolean signalled) {
             released.incrementAndGet();
             settled(!signalled && subscription != null);
+        }
+
+        @Override
+        public void retryLater(dev.sluice.RetryLater signal) {
+            health.retryLater(signal.after(), signal.healthy().orElse(null));
         }
 
         private void settled(boolean unsignalled) {

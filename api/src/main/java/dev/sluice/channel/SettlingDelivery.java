@@ -24,6 +24,9 @@ final class SettlingDelivery implements Delivery {
 
         /** @param signalled whether a subscriber had seen it before it went back */
         void released(boolean signalled);
+
+        /** A downstream asked to retry later: told before the delivery goes back (and {@link #released} is told). */
+        void retryLater(dev.sluice.RetryLater signal);
     }
 
     private static final int OPEN = 0;
@@ -145,6 +148,17 @@ final class SettlingDelivery implements Delivery {
                 settlement.released(before == SIGNALLED);
             }
         }
+    }
+
+    /** Holds the consumer's {@code HEALTH} pause first, so that what goes back is not fetched again meanwhile, then releases. */
+    @Override
+    public void retryLater(dev.sluice.RetryLater signal) {
+        java.util.Objects.requireNonNull(signal, "signal");
+        if (isSettled()) {
+            return;
+        }
+        settlement.retryLater(signal);
+        release();
     }
 
     @Override

@@ -1,0 +1,79 @@
+package dev.sluice.conformance.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.MessageConsumer;
+import dev.sluice.PauseReason;
+import dev.sluice.RetryLater;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.ScenarioFamily;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Family 25: downstream signals and adaptive limits. A handler's {@link RetryLater} gives the
+ * delivery back without an attempt and holds intake; an adaptive in-flight limit falls when the
+ * handler slows and recovers when it is fast again; an adaptive producer rate falls under the
+ * broker's alarm and recovers after it.
+ */
+public abstract class AdaptiveScenarios extends ScenarioFamily {
+
+    protected AdaptiveScenarios(Supplier<KitBroker> broker) {
+        super(broker);
+    }
+
+    @Test
+    @DisplayName("Retry-After: 2 from a handler: no delivery reaches the handler for 2 s, attempts unchanged, nothing dead-lettered")
+    void retryAfterHoldsIntake() throws Exception {
+        int n = 5;
+        String destination = fresh("retry-later");
+        // One attempt allowed: were the give-back counted as a failure, the message would be dead-lettered.
+        BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(n).maxInFlight(n).maxAttempts(1)
+                .pollTimeout(Duration.ofMillis(100))));
+        for (int i = 0; i < n; i++) {
+            ch.producer().send(Message.of("m" + i));
+        }
+        assertThat(ch.producer().flush(broker.patience())).isTrue();
+
+        List<long[]> calls = new CopyOnWriteArrayList<>(); // {nanoTime, attempt}
+        List<String> handled = new CopyOnWriteArrayList<>();
+        AtomicLong signalledAt = new AtomicLong();
+        MessageConsumer consumer = ch.consumer(group);
+        consumer.start(d -> {
+            long now = System.nanoTime();
+            calls.add(new long[] {now, d.attempt()});
+            if (signalledAt.get() == 0 && signalledAt.compareAndSet(0, now)) {
+                throw RetryLater.afterSeconds("2"); // the downstream answered 429, Retry-After: 2
+            }
+            handled.add(d.message().payloadAsString());
+        });
+        await("the downstream's 429 was met").until(() -> signalledAt.get() != 0);
+        await("the consumer holds HEALTH").until(() -> consumer.pausedReasons().contains(PauseReason.HEALTH));
+        await("every message handled after the hold")
+                .atMost(broker.patience().plusSeconds(2))
+                .until(() -> ch.pressure().consumer().acked() == n);
+
+        long t0 = signalledAt.get();
+        long firstAfter = calls.stream().mapToLong(c -> c[0]).filter(t -> t > t0).min().orElseThrow();
+        assertThat(Duration.ofNanos(firstAfter - t0)).as("the first handler call after the 429")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThat(calls).as("attempt of every handler call (a give-back keeps it)").allMatch(c -> c[1] == 1);
+        assertThat(handled).hasSize(n);
+        assertThat(consumer.pausedReasons()).doesNotContain(PauseReason.HEALTH);
+        var counters = ch.pressure().consumer();
+        assertThat(counters.nacked()).as("nacked").isZero();
+        assertThat(counters.deadLettered()).as("dead-lettered").isZero();
+        assertThat(counters.released()).as("given back").isGreaterThanOrEqualTo(1);
+        assertThat(counters.reconciles()).isTrue();
+        long unacked = probe().unacked(destination, group).orElse(0);
+        assertThat(unacked).as("unacked on the broker").isZero();
+    }
+}
