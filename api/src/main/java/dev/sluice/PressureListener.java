@@ -62,4 +62,11 @@ public interface PressureListener {
     /** The broker dropped {@code count} messages it could not show one by one (backlog trimming). */
     default void onDroppedByBroker(long count, DropReason reason) {
     }
+
+    /**
+     * A consumer of the group moved its adaptive in-flight limit ({@code Limit.gradient}, {@code Limit.aimd}).
+     * Told on the thread that settled the delivery which moved it; must be quick.
+     */
+    default void onInFlightLimitChanged(String group, int from, int to) {
+    }
 }

@@ -298,6 +298,11 @@ final class GatedProducer implements MessageProducer {
         signalState();
     }
 
+    /** @return the rate limit now, in messages a second; 0 without one */
+    double currentRate() {
+        return policy.rateLimit().map(dev.sluice.RateLimit::perSecond).orElse(0.0);
+    }
+
     /** The broker signalled pressure (or released it): the send thread holds (or resumes). */
     void brokerBlocked(boolean blocked) {
         if (blocked) {

@@ -16,9 +16,11 @@ final class SettlingDelivery implements Delivery {
 
     /** What the consumer does when a delivery settles; called once per delivery. */
     interface Settlement {
-        void acked();
+        /** @param handedOutNanos when the delivery reached the consumer ({@link System#nanoTime()}) */
+        void acked(long handedOutNanos);
 
-        void nacked();
+        /** @param handedOutNanos when the delivery reached the consumer ({@link System#nanoTime()}) */
+        void nacked(long handedOutNanos);
 
         void deadLettered();
 
@@ -37,6 +39,8 @@ final class SettlingDelivery implements Delivery {
     private final ConsumerPolicy policy;
     private final Settlement settlement;
     private final AtomicInteger state = new AtomicInteger(OPEN);
+    /** When it reached the consumer: an adaptive limit measures from here to the settlement. */
+    private final long handedOut = System.nanoTime();
 
     SettlingDelivery(BrokerDelivery delivery, ConsumerPolicy policy, Settlement settlement) {
         this.delivery = delivery;
@@ -86,7 +90,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.ack();
             } finally {
-                settlement.acked();
+                settlement.acked(handedOut);
             }
         }
     }
@@ -107,7 +111,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.nack(policy.redeliveryDelay());
             } finally {
-                settlement.nacked();
+                settlement.nacked(handedOut);
             }
         }
     }
@@ -121,7 +125,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.nack(java.time.Duration.ZERO);
             } finally {
-                settlement.nacked();
+                settlement.nacked(handedOut);
             }
         }
     }

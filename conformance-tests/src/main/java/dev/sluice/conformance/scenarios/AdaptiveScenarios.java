@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.BackpressureChannel;
 import dev.sluice.ConsumerPolicy;
+import dev.sluice.Limit;
 import dev.sluice.Message;
 import dev.sluice.MessageConsumer;
 import dev.sluice.PauseReason;
+import dev.sluice.PressureListener;
 import dev.sluice.RetryLater;
 import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.ScenarioFamily;
@@ -14,7 +16,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -75,5 +79,55 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         assertThat(counters.reconciles()).isTrue();
         long unacked = probe().unacked(destination, group).orElse(0);
         assertThat(unacked).as("unacked on the broker").isZero();
+    }
+
+    @Test
+    @DisplayName("handler latency steps 5 ms -> 100 ms -> 5 ms: the gradient in-flight limit falls within 2 s and recovers within 2 s; in flight stays near the handlers instead of queueing")
+    void adaptiveCapFollowsLatencySteps() throws Exception {
+        int concurrency = 4;
+        int ceiling = 64;
+        int n = scaled(1_500);
+        String destination = fresh("latency-steps");
+        BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(8).maxInFlight(Limit.gradient(2, ceiling))
+                .concurrency(concurrency).pollTimeout(Duration.ofMillis(100))));
+        for (int i = 0; i < n; i++) {
+            ch.producer().send(Message.of("m" + i));
+        }
+        assertThat(ch.producer().flush(broker.patience())).isTrue();
+        List<int[]> changes = new CopyOnWriteArrayList<>();
+        ch.addListener(new PressureListener() {
+            @Override
+            public void onInFlightLimitChanged(String g, int from, int to) {
+                changes.add(new int[] {from, to});
+            }
+        });
+
+        AtomicLong latencyMillis = new AtomicLong(5);
+        MessageConsumer consumer = ch.consumer(group);
+        consumer.start(d -> Thread.sleep(latencyMillis.get())); // the handler's downstream: its latency is the workload
+        await("the limit grows while the handler is fast").until(() -> ch.pressure().consumerInFlightLimit() >= ceiling / 2);
+
+        latencyMillis.set(100);
+        long slowAt = System.nanoTime();
+        Awaitility.await("the limit falls after the handler slowed to 100 ms").atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(10)).until(() -> ch.pressure().consumerInFlightLimit() <= ceiling / 4);
+        long fellAfter = System.nanoTime() - slowAt;
+        // Settled at the low limit: in flight is the handlers' work plus a little queue, not the ceiling's worth.
+        LongAccumulator maxInFlight = new LongAccumulator(Math::max, 0);
+        long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
+        Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(5)).until(() -> {
+            maxInFlight.accumulate(consumer.inFlight());
+            return System.nanoTime() > until;
+        });
+        assertThat(maxInFlight.get()).as("in flight while the handler takes 100 ms").isLessThanOrEqualTo(ceiling / 4);
+
+        latencyMillis.set(5);
+        Awaitility.await("the limit recovers after the handler is fast again").atMost(Duration.ofSeconds(2))
+                .pollInterval(Duration.ofMillis(10)).until(() -> ch.pressure().consumerInFlightLimit() >= ceiling / 2);
+        assertThat(changes).as("limit changes told to listeners").isNotEmpty()
+                .anyMatch(c -> c[1] < c[0]).anyMatch(c -> c[1] > c[0]);
+        assertThat(Duration.ofNanos(fellAfter)).isLessThan(Duration.ofSeconds(2));
+        consumer.close();
+        assertThat(ch.pressure().consumer().reconciles()).isTrue();
     }
 }
