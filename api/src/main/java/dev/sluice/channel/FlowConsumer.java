@@ -450,6 +450,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             if (to != from) {
                 appliedLimit = to;
                 ledger.resize(to, policy.pauseThreshold(to), policy.resumeThreshold(to));
+                receiver.limitChanged(to);
                 listeners.fire(l -> l.onInFlightLimitChanged(group, from, to));
             }
         }
