@@ -64,6 +64,10 @@ final class RabbitMqReceiver implements BrokerReceiver {
     /** How long {@link #pause()} waits for the broker to confirm the cancel. */
     static final long PAUSE_SETTLE_MILLIS = 2_000;
     private volatile Channel channel;
+    /** The prefetch wanted (an adaptive limit's latest value) and the one the channel has; the latter only on the control thread. */
+    private volatile int wantedPrefetch;
+    private volatile int appliedPrefetch;
+    private final java.util.concurrent.atomic.AtomicBoolean prefetchQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private DeliverySink sink;
     private String consumerTag;
     /** Reconnects begun so far, and how many had begun when the consumer was registered. */
@@ -96,6 +100,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         this.deadLetter = deadLetter;
         this.consumerTagBase = consumerTag;
         this.policy = policy;
+        this.wantedPrefetch = policy.inFlightLimit().initial();
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-rabbitmq-control-" + consumerTag);
             t.setDaemon(true);
@@ -138,7 +143,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
     /** A channel with the prefetch; deliveries that arrive after a cancel go to the default consumer. */
     private void openChannel() throws IOException {
         Channel ch = connection.createChannel();
-        ch.basicQos(policy.maxInFlight(), true);
+        int prefetch = wantedPrefetch;
+        ch.basicQos(prefetch, true);
+        appliedPrefetch = prefetch;
         ch.setDefaultConsumer(new Handler());
         channel = ch;
     }
@@ -161,6 +168,39 @@ final class RabbitMqReceiver implements BrokerReceiver {
         int recovery = recoveries;
         consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
         consumerRecovery = recovery;
+    }
+
+    /**
+     * An adaptive limit moved: {@code basic.qos} again on the control thread, at most once per
+     * {@value #PREFETCH_COALESCE_MILLIS} ms with the latest value, and only when it differs from the channel's.
+     */
+    @Override
+    public void limitChanged(int cap) {
+        wantedPrefetch = cap;
+        if (prefetchQueued.compareAndSet(false, true)) {
+            try {
+                control.schedule(this::applyPrefetch, PREFETCH_COALESCE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                prefetchQueued.set(false);
+            }
+        }
+    }
+
+    static final long PREFETCH_COALESCE_MILLIS = 50;
+
+    private void applyPrefetch() {
+        prefetchQueued.set(false);
+        int want = wantedPrefetch;
+        Channel ch = channel;
+        if (ch == null || !ch.isOpen() || want == appliedPrefetch) {
+            return; // a reopened channel takes the wanted value
+        }
+        try {
+            ch.basicQos(want, true);
+            appliedPrefetch = want;
+        } catch (IOException | RuntimeException e) {
+            // the channel is closing: the next change or the reopened channel sets it
+        }
     }
 
     /** Hands over what waits, up to the new credit, on the control thread (never the caller's). */
