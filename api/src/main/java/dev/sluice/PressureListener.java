@@ -69,4 +69,12 @@ public interface PressureListener {
      */
     default void onInFlightLimitChanged(String group, int from, int to) {
     }
+
+    /**
+     * The producer's adaptive rate ({@code RateLimit.adaptive}) moved by at least 5 % since it was
+     * last told, or reached its floor or ceiling; in messages a second. Told on the thread whose
+     * send, confirm or broker signal moved it; must be quick.
+     */
+    default void onProducerRateChanged(double from, double to) {
+    }
 }

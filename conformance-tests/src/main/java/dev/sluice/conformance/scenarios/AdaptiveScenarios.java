@@ -3,20 +3,29 @@ package dev.sluice.conformance.scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.BackpressureChannel;
+import dev.sluice.Capability;
 import dev.sluice.ConsumerPolicy;
 import dev.sluice.Limit;
 import dev.sluice.Message;
 import dev.sluice.MessageConsumer;
 import dev.sluice.PauseReason;
+import dev.sluice.Overflow;
 import dev.sluice.PressureListener;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.RateLimit;
 import dev.sluice.RetryLater;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.DisplayName;
@@ -142,5 +151,61 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         assertThat(Duration.ofNanos(fellAfter)).isLessThan(Duration.ofSeconds(2));
         consumer.close();
         assertThat(ch.pressure().consumer().reconciles()).isTrue();
+    }
+
+    @Test
+    @DisplayName("under the broker's alarm the adaptive producer rate falls below the drain rate, nothing is lost, and it is back to 0.9x its level within 5 s after the alarm")
+    void adaptiveRateFollowsBrokerAlarm() throws Exception {
+        assumeFault(Fault.BROKER_PRESSURE);
+        int ceiling = 200;
+        BackpressureChannel ch = open(spec(fresh("adaptive-rate")).producer(ProducerPolicy.buffer(1_000).maxInFlight(8)
+                .onOverflow(Overflow.block(Duration.ofMillis(50))).rateLimit(RateLimit.adaptive(ceiling))));
+        assumeCapability(ch, Capability.BROKER_PRESSURE_SIGNAL, broker.name() + " gives no pressure signal");
+        Received received = new Received();
+        ch.consumer(group).start(received);
+        ProducerBlockScenarios.warmUp(ch, received);
+
+        // The load: offers more than the ceiling, honouring RATE_LIMITED's retry-after (a pacing of the load, not a wait for a result).
+        List<String> accepted = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread sender = new Thread(() -> {
+            int i = 0;
+            while (!stop.get()) {
+                String payload = "r" + i++;
+                SendResult r = ch.producer().send(Message.of(payload));
+                if (r.isAccepted()) {
+                    accepted.add(payload);
+                } else if (r.status() == SendResult.Status.RATE_LIMITED) {
+                    LockSupport.parkNanos(Math.max(1_000_000L, r.retryAfter().toNanos()));
+                }
+            }
+        }, "kit-adaptive-rate-load");
+        sender.setDaemon(true);
+        sender.start();
+        try {
+            await("sends flow at the ceiling").until(() -> accepted.size() >= ceiling / 4);
+            double before = ch.pressure().producerRate();
+            assertThat(before).as("the rate before the alarm").isGreaterThanOrEqualTo(0.9 * ceiling);
+
+            broker.inject(Fault.BROKER_PRESSURE);
+            await("the broker's alarm reaches the channel").until(() -> ch.pressure().brokerBlocked());
+            // Under the alarm the broker drains (next to) nothing: the rate falls to a trickle.
+            await("the rate falls under the alarm").atMost(Duration.ofSeconds(5))
+                    .until(() -> ch.pressure().producerRate() <= ceiling / 10.0);
+
+            broker.heal(Fault.BROKER_PRESSURE);
+            await("the channel hears the alarm is over").until(() -> !ch.pressure().brokerBlocked());
+            long clearedAt = System.nanoTime();
+            Awaitility.await("the rate is back to 0.9x its level").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> ch.pressure().producerRate() >= 0.9 * before);
+            Duration recovered = Duration.ofNanos(System.nanoTime() - clearedAt);
+            assertThat(recovered).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        } finally {
+            stop.set(true);
+            sender.join(broker.patience().toMillis());
+        }
+        assertThat(ch.producer().flush(broker.patience())).isTrue();
+        await("every accepted message arrives").until(() -> received.distinct().containsAll(accepted));
+        assertThat(ch.pressure().producer().reconciles()).isTrue();
     }
 }
