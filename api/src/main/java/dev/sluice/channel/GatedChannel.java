@@ -119,7 +119,7 @@ public final class GatedChannel implements BackpressureChannel {
         long malformed = 0;
         long errors = 0;
         Set<PauseReason> paused = EnumSet.noneOf(PauseReason.class);
-        int limit = spec.consumer().maxInFlight();
+        int limit = consumers.isEmpty() ? spec.consumer().inFlightLimit().initial() : spec.consumer().maxInFlight();
         for (FlowConsumer c : consumers) {
             limit = Math.min(limit, c.inFlightLimit());
             PressureState.ConsumerCounters cc = c.counters();
