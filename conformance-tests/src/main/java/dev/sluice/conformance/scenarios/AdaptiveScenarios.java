@@ -158,8 +158,16 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
     void adaptiveRateFollowsBrokerAlarm() throws Exception {
         assumeFault(Fault.BROKER_PRESSURE);
         int ceiling = 200;
+        // Retries outlast the alarm: a broker that refuses under it (SQS throttling, Redis OOM) loses nothing.
         BackpressureChannel ch = open(spec(fresh("adaptive-rate")).producer(ProducerPolicy.buffer(1_000).maxInFlight(8)
-                .onOverflow(Overflow.block(Duration.ofMillis(50))).rateLimit(RateLimit.adaptive(ceiling))));
+                .sendRetries(12).onOverflow(Overflow.block(Duration.ofMillis(50))).rateLimit(RateLimit.adaptive(ceiling))));
+        List<String> dropped = new CopyOnWriteArrayList<>();
+        ch.addListener(new PressureListener() {
+            @Override
+            public void onDropped(Message message, dev.sluice.flow.DropReason reason) {
+                dropped.add(message.payloadAsString() + " " + reason);
+            }
+        });
         assumeCapability(ch, Capability.BROKER_PRESSURE_SIGNAL, broker.name() + " gives no pressure signal");
         Received received = new Received();
         ch.consumer(group).start(received);
@@ -204,8 +212,10 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
             stop.set(true);
             sender.join(broker.patience().toMillis());
         }
-        assertThat(ch.producer().flush(broker.patience())).isTrue();
+        assertThat(ch.producer().flush(broker.patience().multipliedBy(2))).isTrue();
+        assertThat(dropped).as("messages dropped").isEmpty();
         await("every accepted message arrives").until(() -> received.distinct().containsAll(accepted));
+        assertThat(ch.pressure().producer().failed()).as("sends that failed for good").isZero();
         assertThat(ch.pressure().producer().reconciles()).isTrue();
     }
 }
