@@ -162,10 +162,27 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         BackpressureChannel ch = open(spec(fresh("adaptive-rate")).producer(ProducerPolicy.buffer(1_000).maxInFlight(8)
                 .sendRetries(12).onOverflow(Overflow.block(Duration.ofMillis(50))).rateLimit(RateLimit.adaptive(ceiling))));
         List<String> dropped = new CopyOnWriteArrayList<>();
+        List<String> rates = new CopyOnWriteArrayList<>(); // the rate's story, for a failure's message
+        long t0 = System.nanoTime();
         ch.addListener(new PressureListener() {
             @Override
             public void onDropped(Message message, dev.sluice.flow.DropReason reason) {
                 dropped.add(message.payloadAsString() + " " + reason);
+            }
+
+            @Override
+            public void onProducerRateChanged(double from, double to) {
+                rates.add(String.format(java.util.Locale.ROOT, "%d ms: %.0f -> %.0f", (System.nanoTime() - t0) / 1_000_000, from, to));
+            }
+
+            @Override
+            public void onBrokerBlocked(String reason) {
+                rates.add((System.nanoTime() - t0) / 1_000_000 + " ms: blocked");
+            }
+
+            @Override
+            public void onBrokerUnblocked() {
+                rates.add((System.nanoTime() - t0) / 1_000_000 + " ms: unblocked");
             }
         });
         assumeCapability(ch, Capability.BROKER_PRESSURE_SIGNAL, broker.name() + " gives no pressure signal");
@@ -191,9 +208,9 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         sender.setDaemon(true);
         sender.start();
         try {
-            await("sends flow at the ceiling").until(() -> accepted.size() >= ceiling / 4);
+            // A cold broker's first confirms may be slow (a backoff): the rate is at its ceiling once it is warm.
+            await("sends flow at the ceiling").until(() -> accepted.size() >= ceiling / 4 && ch.pressure().producerRate() >= 0.9 * ceiling);
             double before = ch.pressure().producerRate();
-            assertThat(before).as("the rate before the alarm").isGreaterThanOrEqualTo(0.9 * ceiling);
 
             broker.inject(Fault.BROKER_PRESSURE);
             await("the broker's alarm reaches the channel").until(() -> ch.pressure().brokerBlocked());
@@ -204,8 +221,9 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
             broker.heal(Fault.BROKER_PRESSURE);
             await("the channel hears the alarm is over").until(() -> !ch.pressure().brokerBlocked());
             long clearedAt = System.nanoTime();
-            Awaitility.await("the rate is back to 0.9x its level").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
-                    .until(() -> ch.pressure().producerRate() >= 0.9 * before);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> assertThat(ch.pressure().producerRate())
+                            .as(() -> "the rate, back to 0.9x its level; its story: " + rates).isGreaterThanOrEqualTo(0.9 * before));
             Duration recovered = Duration.ofNanos(System.nanoTime() - clearedAt);
             assertThat(recovered).isLessThanOrEqualTo(Duration.ofSeconds(5));
         } finally {
