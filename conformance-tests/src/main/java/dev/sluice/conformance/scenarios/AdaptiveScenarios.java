@@ -232,8 +232,11 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         }
         assertThat(ch.producer().flush(broker.patience().multipliedBy(2))).isTrue();
         assertThat(dropped).as("messages dropped").isEmpty();
-        await("every accepted message arrives").until(() -> received.distinct().containsAll(accepted));
         assertThat(ch.pressure().producer().failed()).as("sends that failed for good").isZero();
+        await().untilAsserted(() -> assertThat(received.distinct())
+                .as(() -> "received " + received.count() + " (" + received.distinct().size() + " distinct) of " + accepted.size()
+                        + " accepted; consumer " + ch.pressure().consumer() + "; producer " + ch.pressure().producer())
+                .containsAll(accepted));
         assertThat(ch.pressure().producer().reconciles()).isTrue();
     }
 }
