@@ -199,7 +199,8 @@ public final class ConsumerPolicy {
      */
     public ConsumerPolicy validate() {
         if (maxInFlight < batchSize) {
-            throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must not be below batchSize (" + batchSize + ")");
+            throw new IllegalArgumentException((limit != null ? "maxInFlight's ceiling (" : "maxInFlight (") + maxInFlight
+                    + ") must not be below batchSize (" + batchSize + ")");
         }
         if (pauseAt <= resumeAt) {
             throw new IllegalArgumentException("pauseAt (" + pauseAt + ") must exceed resumeAt (" + resumeAt + ")");

@@ -99,5 +99,11 @@ class AdaptiveLimitTest {
                 .hasMessage("backoffRatio applies to a AIMD limit, not to a GRADIENT one");
         assertThatThrownBy(() -> Limit.fixed(5).initial(5)).isInstanceOf(IllegalStateException.class);
         assertThat(Limit.fixed(7).newLimit()).isNull();
+        assertThatThrownBy(() -> dev.sluice.ConsumerPolicy.pull(100).maxInFlight(Limit.gradient(2, 50)).validate())
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight's ceiling (50) must not be below batchSize (100)");
+        dev.sluice.ConsumerPolicy adaptive = dev.sluice.ConsumerPolicy.pull(8).maxInFlight(Limit.gradient(2, 50)).validate();
+        assertThat(adaptive.maxInFlight()).isEqualTo(50);
+        assertThat(adaptive.inFlightLimit()).isEqualTo(Limit.gradient(2, 50));
+        assertThat(adaptive.maxInFlight(20).inFlightLimit()).as("a fixed cap set after replaces the adaptive one").isEqualTo(Limit.fixed(20));
     }
 }
