@@ -49,6 +49,7 @@ public final class ConsumerPolicy {
     private String deadLetter;
     private RateLimit rateLimit;
     private Malformed malformed;
+    private Limit limit;
 
     private ConsumerPolicy(int batchSize) {
         this.batchSize = batchSize;
@@ -75,6 +76,7 @@ public final class ConsumerPolicy {
         c.deadLetter = deadLetter;
         c.rateLimit = rateLimit;
         c.malformed = malformed;
+        c.limit = limit;
         return c;
     }
 
@@ -93,6 +95,22 @@ public final class ConsumerPolicy {
         Validation.atLeast("maxInFlight", maxInFlight, 1);
         ConsumerPolicy c = copy();
         c.maxInFlight = maxInFlight;
+        c.limit = null;
+        return c;
+    }
+
+    /**
+     * An in-flight cap that is fixed ({@link Limit#fixed(int)}, the same as {@link #maxInFlight(int)})
+     * or adaptive ({@link Limit#gradient(int, int)}, {@link Limit#aimd(int, int)}): the cap moves
+     * between the floor and the ceiling, the consumer's credit follows it, and the broker is never
+     * asked for more than the ceiling. {@link #maxInFlight()} is then the ceiling; pauseAt and
+     * resumeAt apply to the cap as it is at each moment.
+     */
+    public ConsumerPolicy maxInFlight(Limit limit) {
+        Objects.requireNonNull(limit, "maxInFlight");
+        ConsumerPolicy c = copy();
+        c.maxInFlight = limit.ceiling();
+        c.limit = limit.isAdaptive() ? limit : null;
         return c;
     }
 
@@ -181,7 +199,8 @@ public final class ConsumerPolicy {
      */
     public ConsumerPolicy validate() {
         if (maxInFlight < batchSize) {
-            throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must not be below batchSize (" + batchSize + ")");
+            throw new IllegalArgumentException((limit != null ? "maxInFlight's ceiling (" : "maxInFlight (") + maxInFlight
+                    + ") must not be below batchSize (" + batchSize + ")");
         }
         if (pauseAt <= resumeAt) {
             throw new IllegalArgumentException("pauseAt (" + pauseAt + ") must exceed resumeAt (" + resumeAt + ")");
@@ -193,8 +212,14 @@ public final class ConsumerPolicy {
         return batchSize;
     }
 
+    /** @return the in-flight cap; for an adaptive limit its ceiling */
     public int maxInFlight() {
         return maxInFlight;
+    }
+
+    /** @return the in-flight limit: the adaptive one given, or {@code Limit.fixed(maxInFlight)} */
+    public Limit inFlightLimit() {
+        return limit != null ? limit : Limit.fixed(maxInFlight);
     }
 
     public double pauseAt() {
@@ -207,12 +232,22 @@ public final class ConsumerPolicy {
 
     /** @return the in-flight count at which fetching pauses: {@code ceil(pauseAt × maxInFlight)}, at least 1 */
     public int pauseThreshold() {
-        return Math.max(1, (int) Math.ceil(pauseAt * maxInFlight));
+        return pauseThreshold(maxInFlight);
+    }
+
+    /** @return the pause threshold for an in-flight cap of {@code cap} (an adaptive cap as it is now) */
+    public int pauseThreshold(int cap) {
+        return Math.max(1, (int) Math.ceil(pauseAt * cap));
+    }
+
+    /** @return the resume threshold for an in-flight cap of {@code cap}, below its pause threshold */
+    public int resumeThreshold(int cap) {
+        return Math.min(pauseThreshold(cap) - 1, (int) Math.floor(resumeAt * cap));
     }
 
     /** @return the in-flight count at which fetching resumes: {@code floor(resumeAt × maxInFlight)}, below the pause threshold */
     public int resumeThreshold() {
-        return Math.min(pauseThreshold() - 1, (int) Math.floor(resumeAt * maxInFlight));
+        return resumeThreshold(maxInFlight);
     }
 
     public int concurrency() {
@@ -246,7 +281,7 @@ public final class ConsumerPolicy {
 
     @Override
     public String toString() {
-        return "ConsumerPolicy[batchSize=" + batchSize + ", maxInFlight=" + maxInFlight + ", pauseAt=" + pauseAt
+        return "ConsumerPolicy[batchSize=" + batchSize + ", maxInFlight=" + (limit != null ? limit : maxInFlight) + ", pauseAt=" + pauseAt
                 + ", resumeAt=" + resumeAt + ", concurrency=" + concurrency + ", maxAttempts=" + maxAttempts + "]";
     }
 }

@@ -40,6 +40,36 @@ public interface Delivery {
     void release();
 
     /**
+     * A downstream said "not now" (HTTP 429/503 with {@code Retry-After}, an open circuit
+     * breaker): gives the message back like {@link #release()} (no attempt counted, never
+     * dead-lettered for it) and holds the consumer's {@link PauseReason#HEALTH} pause for
+     * {@code after}, so no delivery reaches its handlers or subscriber meanwhile. The same as a
+     * handler throwing {@link RetryLater}. An adaptive in-flight limit counts it as congestion.
+     * The default, for a delivery no consumer settles, only releases it.
+     *
+     * @param after how long to hold; above zero
+     * @throws IllegalArgumentException when {@code after} is zero or negative
+     */
+    default void retryAfter(java.time.Duration after) {
+        retryLater(new RetryLater(after));
+    }
+
+    /**
+     * As {@link #retryAfter(java.time.Duration)}, with the hold ending early once {@code healthy}
+     * answers true (asked every {@value RetryLater#HEALTH_CHECK_MILLIS} ms).
+     */
+    default void retryAfter(java.time.Duration after, java.util.function.BooleanSupplier healthy) {
+        java.util.Objects.requireNonNull(healthy, "healthy");
+        retryLater(new RetryLater(after, healthy));
+    }
+
+    /** Settles this delivery as {@code signal} says; see {@link RetryLater}. The default only releases it. */
+    default void retryLater(RetryLater signal) {
+        java.util.Objects.requireNonNull(signal, "signal");
+        release();
+    }
+
+    /**
      * Moves the message to the dead letter destination now, with {@code reason} in its
      * {@code x-dead-letter-reason} header, whatever attempt this is: for a message the handler
      * knows it will never process (poison). Counted as dead-lettered.

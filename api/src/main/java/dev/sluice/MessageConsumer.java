@@ -49,6 +49,23 @@ public interface MessageConsumer extends AutoCloseable {
     /** Releases {@code reason}. Idempotent; never releases another reason. */
     void resume(PauseReason reason);
 
+    /**
+     * Binds a health check to the {@link PauseReason#HEALTH} pause: while {@code healthy}
+     * answers false (asked every {@code every} on a thread of the consumer) the consumer holds
+     * {@code HEALTH}; when it answers true again the reason is released (unless a
+     * {@link RetryLater} still holds it). For a circuit breaker:
+     * {@code consumer.holdWhileUnhealthy(() -> breaker.getState() != CircuitBreaker.State.OPEN, Duration.ofMillis(100))}.
+     * A check that throws counts as unhealthy.
+     *
+     * @param healthy asked repeatedly; must be quick and must not block
+     * @param every   how often to ask; above zero
+     * @return closing it unbinds the check (and releases what it held)
+     * @throws IllegalArgumentException when {@code every} is zero or negative
+     */
+    default AutoCloseable holdWhileUnhealthy(java.util.function.BooleanSupplier healthy, java.time.Duration every) {
+        throw new UnsupportedOperationException("this consumer does not bind health checks");
+    }
+
     /** @return the reasons held now; empty when fetching */
     Set<PauseReason> pausedReasons();
 

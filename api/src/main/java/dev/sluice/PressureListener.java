@@ -62,4 +62,19 @@ public interface PressureListener {
     /** The broker dropped {@code count} messages it could not show one by one (backlog trimming). */
     default void onDroppedByBroker(long count, DropReason reason) {
     }
+
+    /**
+     * A consumer of the group moved its adaptive in-flight limit ({@code Limit.gradient}, {@code Limit.aimd}).
+     * Told on the thread that settled the delivery which moved it; must be quick.
+     */
+    default void onInFlightLimitChanged(String group, int from, int to) {
+    }
+
+    /**
+     * The producer's adaptive rate ({@code RateLimit.adaptive}) moved by at least 5 % since it was
+     * last told, or reached its floor or ceiling; in messages a second. Told on the thread whose
+     * send, confirm or broker signal moved it; must be quick.
+     */
+    default void onProducerRateChanged(double from, double to) {
+    }
 }

@@ -18,13 +18,26 @@ import java.util.Set;
  * @param pausedReasons   the pause reasons held by any consumer of the channel
  * @param producer        the producer's counters
  * @param consumer        the consumers' counters
+ * @param consumerInFlightLimit the in-flight cap now: an adaptive limit's current value (the lowest
+ *                        over the channel's consumers), else the fixed cap
+ * @param producerRate    the producer's rate limit now, in messages a second (an adaptive rate's
+ *                        current value), or 0 when the producer has no rate limit
  */
 public record PressureState(PressureLevel level, int buffered, int bufferCapacity, int producerInFlight,
                             int consumerInFlight, int consumerInFlightCap, boolean brokerBlocked, long backlog,
-                            long brokerDropped, Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer) {
+                            long brokerDropped, Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer,
+                            int consumerInFlightLimit, double producerRate) {
 
     public PressureState {
         pausedReasons = Set.copyOf(pausedReasons);
+    }
+
+    /** A snapshot without adaptive limits: the in-flight limit is the cap, no producer rate. */
+    public PressureState(PressureLevel level, int buffered, int bufferCapacity, int producerInFlight,
+                         int consumerInFlight, int consumerInFlightCap, boolean brokerBlocked, long backlog,
+                         long brokerDropped, Set<PauseReason> pausedReasons, ProducerCounters producer, ConsumerCounters consumer) {
+        this(level, buffered, bufferCapacity, producerInFlight, consumerInFlight, consumerInFlightCap, brokerBlocked, backlog,
+                brokerDropped, pausedReasons, producer, consumer, consumerInFlightCap, 0);
     }
 
     /**

@@ -87,6 +87,10 @@ final class RabbitMqReceiver implements BrokerReceiver {
     /** How long {@link #pause()} waits for the broker to confirm the cancel. */
     static final long PAUSE_SETTLE_MILLIS = 2_000;
     private volatile Channel channel;
+    /** The prefetch wanted (an adaptive limit's latest value) and the one the channel has; the latter only on the control thread. */
+    private volatile int wantedPrefetch;
+    private volatile int appliedPrefetch;
+    private final java.util.concurrent.atomic.AtomicBoolean prefetchQueued = new java.util.concurrent.atomic.AtomicBoolean();
     private DeliverySink sink;
     private String consumerTag;
     /** Reconnects begun so far, and how many had begun when the consumer was registered. */
@@ -122,6 +126,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         this.deadLetter = deadLetter;
         this.consumerTagBase = consumerTag;
         this.policy = policy;
+        this.wantedPrefetch = policy.inFlightLimit().initial();
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-rabbitmq-control-" + consumerTag);
             t.setDaemon(true);
@@ -167,7 +172,9 @@ final class RabbitMqReceiver implements BrokerReceiver {
         Channel ch = connection.createChannel();
         voidDeliveries();
         if (!quorum) {
-            ch.basicQos(policy.maxInFlight(), true); // a quorum queue refuses global QoS: see consume()
+            int prefetch = wantedPrefetch;
+            ch.basicQos(prefetch, true); // a quorum queue refuses global QoS: see consume()
+            appliedPrefetch = prefetch;
         }
         ch.setDefaultConsumer(new Handler());
         channel = ch;
@@ -196,7 +203,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         if (quorum) {
             // Per consumer (a quorum queue closes the connection on a global prefetch): the cap
             // less what earlier consumers of this channel still have unacked.
-            int room = policy.maxInFlight() - unsettled.get();
+            int room = wantedPrefetch - unsettled.get();
             if (room <= 0) {
                 starved = true; // a settlement calls reconcile() again
                 return;
@@ -208,6 +215,41 @@ final class RabbitMqReceiver implements BrokerReceiver {
         int recovery = recoveries;
         consumerTag = channel.basicConsume(queue, false, consumerTagBase + "-" + generation, new Handler());
         consumerRecovery = recovery;
+    }
+
+    /**
+     * An adaptive limit moved: {@code basic.qos} again on the control thread, at most once per
+     * {@value #PREFETCH_COALESCE_MILLIS} ms with the latest value, and only when it differs from the channel's.
+     * A quorum queue's prefetch is per consumer and cannot change under a running consumer: the
+     * next consume takes the new value (the runtime's credit holds the cap meanwhile).
+     */
+    @Override
+    public void limitChanged(int cap) {
+        wantedPrefetch = cap;
+        if (prefetchQueued.compareAndSet(false, true)) {
+            try {
+                control.schedule(this::applyPrefetch, PREFETCH_COALESCE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                prefetchQueued.set(false);
+            }
+        }
+    }
+
+    static final long PREFETCH_COALESCE_MILLIS = 50;
+
+    private void applyPrefetch() {
+        prefetchQueued.set(false);
+        int want = wantedPrefetch;
+        Channel ch = channel;
+        if (quorum || ch == null || !ch.isOpen() || want == appliedPrefetch) {
+            return; // a reopened channel (a quorum queue: the next consume) takes the wanted value
+        }
+        try {
+            ch.basicQos(want, true);
+            appliedPrefetch = want;
+        } catch (IOException | RuntimeException e) {
+            // the channel is closing: the next change or the reopened channel sets it
+        }
     }
 
     /** Hands over what waits, up to the new credit, on the control thread (never the caller's). */

@@ -21,9 +21,9 @@ final class CreditLedger {
         void released();
     }
 
-    private final int cap;
-    private final int pauseThreshold;
-    private final int resumeThreshold;
+    private int cap;
+    private int pauseThreshold;
+    private int resumeThreshold;
     private final int run;
     private final Backpressure backpressure;
 
@@ -45,6 +45,28 @@ final class CreditLedger {
         this.resumeThreshold = resumeThreshold;
         this.run = Math.max(1, run);
         this.backpressure = backpressure;
+    }
+
+    /**
+     * An adaptive cap moved. New credit follows the new cap at once; credit granted before a
+     * decrease still arrives (it cannot be taken back from the broker), so in flight may exceed a
+     * lowered cap by what was outstanding, and never exceeds the highest cap granted against.
+     */
+    synchronized void resize(int cap, int pauseThreshold, int resumeThreshold) {
+        this.cap = cap;
+        this.pauseThreshold = pauseThreshold;
+        this.resumeThreshold = resumeThreshold;
+        if (!withheld && inFlight >= pauseThreshold) {
+            withheld = true;
+            backpressure.taken();
+        } else if (withheld && inFlight <= resumeThreshold) {
+            withheld = false;
+            backpressure.released();
+        }
+    }
+
+    synchronized int cap() {
+        return cap;
     }
 
     /** Handler mode: no subscriber bounds the credit. */

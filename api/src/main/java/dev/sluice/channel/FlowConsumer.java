@@ -43,6 +43,12 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     private final PauseOwners owners = new PauseOwners();
     private final CreditLedger ledger;
     private final SettlingDelivery.Settlement settlement = new Counting();
+    private final HealthHold health;
+    /** The adaptive in-flight limit, or null for a fixed cap. */
+    private final dev.sluice.flow.AdaptiveLimit adaptive;
+    /** Guards taking a sample and applying the limit it gives, so that limits are applied in the order they were found. */
+    private final Object limitLock = new Object();
+    private int appliedLimit; // guarded by limitLock
 
     /** Serialises receiver.pause()/resume() so that the last decision always wins. */
     private final AtomicInteger pauseWip = new AtomicInteger();
@@ -84,8 +90,22 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         this.listeners = listeners;
         this.closeTimeout = closeTimeout;
         this.rateLimiter = rateLimiter;
-        int run = Math.max(1, Math.min(policy.batchSize(), policy.maxInFlight()) / 2);
-        this.ledger = new CreditLedger(policy.maxInFlight(), policy.pauseThreshold(), policy.resumeThreshold(), run,
+        this.health = new HealthHold(group, new HealthHold.Target() {
+            @Override
+            public void hold() {
+                pause(PauseReason.HEALTH);
+            }
+
+            @Override
+            public void release() {
+                resume(PauseReason.HEALTH);
+            }
+        }, System::nanoTime);
+        this.adaptive = policy.inFlightLimit().newLimit();
+        int cap = adaptive == null ? policy.maxInFlight() : adaptive.limit();
+        this.appliedLimit = cap;
+        int run = Math.max(1, Math.min(policy.batchSize(), policy.inFlightLimit().floor()) / 2);
+        this.ledger = new CreditLedger(cap, policy.pauseThreshold(cap), policy.resumeThreshold(cap), run,
                 new CreditLedger.Backpressure() {
                     @Override
                     public void taken() {
@@ -390,6 +410,11 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     }
 
     @Override
+    public AutoCloseable holdWhileUnhealthy(java.util.function.BooleanSupplier healthy, Duration every) {
+        return health.bind(healthy, every);
+    }
+
+    @Override
     public Set<PauseReason> pausedReasons() {
         return owners.snapshot();
     }
@@ -402,6 +427,33 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     @Override
     public String group() {
         return group;
+    }
+
+    /** @return the in-flight cap now: the adaptive limit's current value, or the fixed cap */
+    int inFlightLimit() {
+        return ledger.cap();
+    }
+
+    /**
+     * Feeds one settled delivery to the adaptive limit and, when the limit moved, resizes the
+     * credit and tells the listeners. Before the ledger counts the settlement, so the sample's
+     * in-flight figure includes the delivery itself.
+     */
+    private void sample(long handedOutNanos, boolean congested) {
+        if (adaptive == null) {
+            return;
+        }
+        long rtt = System.nanoTime() - handedOutNanos;
+        synchronized (limitLock) {
+            int to = adaptive.onSample(rtt, ledger.inFlight(), congested);
+            int from = appliedLimit;
+            if (to != from) {
+                appliedLimit = to;
+                ledger.resize(to, policy.pauseThreshold(to), policy.resumeThreshold(to));
+                receiver.limitChanged(to);
+                listeners.fire(l -> l.onInFlightLimitChanged(group, from, to));
+            }
+        }
     }
 
     PressureState.ConsumerCounters counters() {
@@ -417,6 +469,7 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             }
             closing = true;
         }
+        health.close();
         ledger.stop();
         if (started) {
             applyPauseState();
@@ -433,13 +486,15 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
     /** Counts each settlement and gives its credit back. */
     private final class Counting implements SettlingDelivery.Settlement {
         @Override
-        public void acked() {
+        public void acked(long handedOutNanos) {
+            sample(handedOutNanos, false);
             acked.incrementAndGet();
             settled(false);
         }
 
         @Override
-        public void nacked() {
+        public void nacked(long handedOutNanos) {
+            sample(handedOutNanos, true); // a failure counts as congestion
             nacked.incrementAndGet();
             settled(false);
         }
@@ -454,6 +509,12 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
         public void released(boolean signalled) {
             released.incrementAndGet();
             settled(!signalled && subscription != null);
+        }
+
+        @Override
+        public void retryLater(dev.sluice.RetryLater signal) {
+            sample(System.nanoTime(), true); // the downstream is congested; its latency says nothing
+            health.retryLater(signal.after(), signal.healthy().orElse(null));
         }
 
         private void settled(boolean unsignalled) {

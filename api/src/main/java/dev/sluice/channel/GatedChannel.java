@@ -119,7 +119,9 @@ public final class GatedChannel implements BackpressureChannel {
         long malformed = 0;
         long errors = 0;
         Set<PauseReason> paused = EnumSet.noneOf(PauseReason.class);
+        int limit = consumers.isEmpty() ? spec.consumer().inFlightLimit().initial() : spec.consumer().maxInFlight();
         for (FlowConsumer c : consumers) {
+            limit = Math.min(limit, c.inFlightLimit());
             PressureState.ConsumerCounters cc = c.counters();
             inFlight += (int) cc.inFlight();
             received += cc.received();
@@ -134,7 +136,7 @@ public final class GatedChannel implements BackpressureChannel {
         return new PressureState(producer.level(), producer.buffered(), producer.capacity(), (int) producer.inFlight(),
                 inFlight, spec.consumer().maxInFlight(), events.isBlocked(), session.backlog(), events.brokerDropped(), paused,
                 producer.counters(), new PressureState.ConsumerCounters(received, acked, nacked, released, dead, inFlight,
-                malformed, errors));
+                malformed, errors), limit, producer.currentRate());
     }
 
     @Override

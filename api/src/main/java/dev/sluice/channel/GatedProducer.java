@@ -56,6 +56,9 @@ final class GatedProducer implements MessageProducer {
     private final BoundedBuffer<Envelope> buffer;
     private final LayeredGate<Envelope> gate;
     private final RateLimiter rateLimiter;
+    /** The rate limiter when it is adaptive: told the broker's signals and each run's confirm; else null. */
+    private final dev.sluice.flow.AdaptiveRate adaptiveRate;
+    private final Ticker ticker;
     private final Semaphore sendPermits;
     private final Thread sendThread;
     /** Why the overflow policy drops an offered message when it drops that one. */
@@ -112,7 +115,13 @@ final class GatedProducer implements MessageProducer {
             b.maxWeight(maxBytes, Envelope::bytes);
         }
         this.buffer = b.build();
-        this.rateLimiter = policy.rateLimit().map(r -> r.newLimiter(ticker)).orElse(null);
+        this.ticker = ticker;
+        this.adaptiveRate = policy.rateLimit().filter(r -> r.kind() == dev.sluice.RateLimit.Kind.ADAPTIVE)
+                .map(r -> r.newAdaptiveRate(ticker, (from, to) -> {
+                    listeners.fire(l -> l.onProducerRateChanged(from, to));
+                    return to;
+                })).orElse(null);
+        this.rateLimiter = adaptiveRate != null ? adaptiveRate : policy.rateLimit().map(r -> r.newLimiter(ticker)).orElse(null);
         LayeredGate.Builder<Envelope> g = LayeredGate.builder(buffer).priority(e -> e.message().priority());
         if (rateLimiter != null) {
             g.rateLimiter(rateLimiter).bypassRateLimitAtOrAbove(policy.bypassRateLimitAtOrAbove());
@@ -234,12 +243,19 @@ final class GatedProducer implements MessageProducer {
             messages.add(e.message());
         }
         CompletionStage<List<SendResult>> stage;
+        long sentAt = ticker.nanoTime();
         try {
             stage = sender.send(messages);
         } catch (RuntimeException e) {
             stage = CompletableFuture.completedFuture(Collections.nCopies(run.size(), SendResult.failed(e)));
         }
-        stage.whenComplete((results, error) -> onSent(run, retry, checked(run.size(), results, error)));
+        stage.whenComplete((results, error) -> {
+            List<SendResult> outcome = checked(run.size(), results, error);
+            if (adaptiveRate != null) {
+                adaptiveRate.onConfirm(ticker.nanoTime() - sentAt, outcome.stream().anyMatch(r -> r.status() != SendResult.Status.ACCEPTED));
+            }
+            onSent(run, retry, outcome);
+        });
     }
 
     /** The sender's answer, or FAILED for every message when it broke its contract (an error, a wrong count). */
@@ -298,8 +314,16 @@ final class GatedProducer implements MessageProducer {
         signalState();
     }
 
+    /** @return the rate limit now, in messages a second; 0 without one */
+    double currentRate() {
+        return adaptiveRate != null ? adaptiveRate.rate() : policy.rateLimit().map(dev.sluice.RateLimit::perSecond).orElse(0.0);
+    }
+
     /** The broker signalled pressure (or released it): the send thread holds (or resumes). */
     void brokerBlocked(boolean blocked) {
+        if (adaptiveRate != null) {
+            adaptiveRate.brokerBlocked(blocked);
+        }
         if (blocked) {
             buffer.suspendHandOut();
         } else {

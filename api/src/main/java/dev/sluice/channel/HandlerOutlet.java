@@ -208,6 +208,9 @@ final class HandlerOutlet {
                     delivery.release();
                 }
                 return false;
+            } catch (dev.sluice.RetryLater later) {
+                delivery.retryLater(later); // not a failure: no attempt counted
+                return true;
             } catch (Throwable t) {
                 delivery.nack();
                 return true;

@@ -16,14 +16,19 @@ final class SettlingDelivery implements Delivery {
 
     /** What the consumer does when a delivery settles; called once per delivery. */
     interface Settlement {
-        void acked();
+        /** @param handedOutNanos when the delivery reached the consumer ({@link System#nanoTime()}) */
+        void acked(long handedOutNanos);
 
-        void nacked();
+        /** @param handedOutNanos when the delivery reached the consumer ({@link System#nanoTime()}) */
+        void nacked(long handedOutNanos);
 
         void deadLettered();
 
         /** @param signalled whether a subscriber had seen it before it went back */
         void released(boolean signalled);
+
+        /** A downstream asked to retry later: told before the delivery goes back (and {@link #released} is told). */
+        void retryLater(dev.sluice.RetryLater signal);
     }
 
     private static final int OPEN = 0;
@@ -34,6 +39,8 @@ final class SettlingDelivery implements Delivery {
     private final ConsumerPolicy policy;
     private final Settlement settlement;
     private final AtomicInteger state = new AtomicInteger(OPEN);
+    /** When it reached the consumer: an adaptive limit measures from here to the settlement. */
+    private final long handedOut = System.nanoTime();
 
     SettlingDelivery(BrokerDelivery delivery, ConsumerPolicy policy, Settlement settlement) {
         this.delivery = delivery;
@@ -83,7 +90,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.ack();
             } finally {
-                settlement.acked();
+                settlement.acked(handedOut);
             }
         }
     }
@@ -104,7 +111,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.nack(policy.redeliveryDelay());
             } finally {
-                settlement.nacked();
+                settlement.nacked(handedOut);
             }
         }
     }
@@ -118,7 +125,7 @@ final class SettlingDelivery implements Delivery {
             try {
                 delivery.nack(java.time.Duration.ZERO);
             } finally {
-                settlement.nacked();
+                settlement.nacked(handedOut);
             }
         }
     }
@@ -145,6 +152,17 @@ final class SettlingDelivery implements Delivery {
                 settlement.released(before == SIGNALLED);
             }
         }
+    }
+
+    /** Holds the consumer's {@code HEALTH} pause first, so that what goes back is not fetched again meanwhile, then releases. */
+    @Override
+    public void retryLater(dev.sluice.RetryLater signal) {
+        java.util.Objects.requireNonNull(signal, "signal");
+        if (isSettled()) {
+            return;
+        }
+        settlement.retryLater(signal);
+        release();
     }
 
     @Override

@@ -34,6 +34,15 @@ public interface BrokerReceiver extends AutoCloseable {
     void resume();
 
     /**
+     * The consumer's adaptive in-flight limit moved to {@code cap} (never above
+     * {@code ConsumerPolicy.maxInFlight()}). Credit already follows it; a receiver whose broker
+     * pushes within a window of its own (RabbitMQ's prefetch) sets that window again, coalescing
+     * quick changes. Must not wait for the broker. The default does nothing.
+     */
+    default void limitChanged(int cap) {
+    }
+
+    /**
      * Stops fetching and leaves every unsettled delivery to the broker for redelivery. Waits for
      * its own fetch thread to stop. Idempotent.
      */

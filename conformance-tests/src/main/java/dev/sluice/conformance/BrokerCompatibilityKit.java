@@ -1,6 +1,7 @@
 package dev.sluice.conformance;
 
 import dev.sluice.conformance.scenarios.AccountingScenarios;
+import dev.sluice.conformance.scenarios.AdaptiveScenarios;
 import dev.sluice.conformance.scenarios.BacklogLimitScenarios;
 import dev.sluice.conformance.scenarios.BacklogSignalScenarios;
 import dev.sluice.conformance.scenarios.BadInputScenarios;
@@ -238,6 +239,14 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("24 existing destinations")
     class ExistingDestinations extends ExistingDestinationScenarios {
         ExistingDestinations() {
+            super(BrokerCompatibilityKit.this::broker);
+        }
+    }
+
+    @Nested
+    @DisplayName("25 adaptive limits and downstream signals")
+    class Adaptive extends AdaptiveScenarios {
+        Adaptive() {
             super(BrokerCompatibilityKit.this::broker);
         }
     }

@@ -215,6 +215,10 @@ public final class ChannelMetrics implements MeterBinder, AutoCloseable {
             gauge(PRODUCER_IN_FLIGHT, "messages sent to the broker and not yet confirmed", "messages", PressureState::producerInFlight);
             gauge(CONSUMER_IN_FLIGHT, "deliveries handed out and not yet settled", "messages", PressureState::consumerInFlight);
             gauge(CONSUMER_IN_FLIGHT_CAP, "the per-consumer in-flight cap", "messages", PressureState::consumerInFlightCap);
+            gauge(CONSUMER_IN_FLIGHT_LIMIT, "the in-flight limit now (adaptive: its current value)", "messages",
+                    PressureState::consumerInFlightLimit);
+            gauge(PRODUCER_RATE_LIMIT, "the producer's rate limit now (adaptive: its current value); 0 without one", "messages",
+                    PressureState::producerRate);
             gauge(BROKER_BACKLOG, "the broker's backlog (depth or lag) as last read", "messages",
                     p -> p.backlog() < 0 ? Double.NaN : p.backlog());
             gauge(BROKER_BLOCKED, "1 while the broker signals pressure", null, p -> p.brokerBlocked() ? 1 : 0);

@@ -166,6 +166,11 @@ final class InstrumentedChannel implements BackpressureChannel {
         }
 
         @Override
+        public AutoCloseable holdWhileUnhealthy(java.util.function.BooleanSupplier healthy, Duration every) {
+            return consumer.holdWhileUnhealthy(healthy, every);
+        }
+
+        @Override
         public void resume(PauseReason reason) {
             consumer.resume(reason);
         }

@@ -32,6 +32,10 @@ public final class SluiceMeterNames {
     public static final String CONSUMER_IN_FLIGHT = "sluice.consumer.in.flight";
     /** Gauge: the per-consumer in-flight cap. */
     public static final String CONSUMER_IN_FLIGHT_CAP = "sluice.consumer.in.flight.cap";
+    /** Gauge: the in-flight limit now — an adaptive limit's current value (the lowest over the channel's consumers), else the cap. */
+    public static final String CONSUMER_IN_FLIGHT_LIMIT = "sluice.consumer.in.flight.limit";
+    /** Gauge: the producer's rate limit now (an adaptive rate's current value), messages a second; 0 without a rate limit. */
+    public static final String PRODUCER_RATE_LIMIT = "sluice.producer.rate.limit";
     /** Gauge, tag {@code reason}: 1 while any consumer of the channel holds that pause reason, else 0. */
     public static final String CONSUMER_PAUSED = "sluice.consumer.paused";
     /** Gauge: the broker's backlog (depth or lag) as last read; NaN while unknown. */

@@ -108,6 +108,31 @@ class ChannelMetricsTest {
         }
 
         @Test
+        @DisplayName("the in-flight limit and the producer rate read their adaptive values as they move")
+        void adaptiveLimits() {
+            channel = Sluice.open(ChannelSpec.of("mem://" + brokerName + "/orders")
+                    .producer(ProducerPolicy.buffer(100).rateLimit(RateLimit.adaptive(1_000)))
+                    .consumer(ConsumerPolicy.pull(2).maxInFlight(dev.sluice.Limit.aimd(2, 40))).closeTimeout(Duration.ofSeconds(5)));
+            ChannelMetrics.of(channel).bindTo(registry);
+            assertThat(gauge(CONSUMER_IN_FLIGHT_CAP)).isEqualTo(40);
+            assertThat(gauge(CONSUMER_IN_FLIGHT_LIMIT)).as("an AIMD limit starts at its floor").isEqualTo(2);
+            assertThat(gauge(PRODUCER_RATE_LIMIT)).as("an adaptive rate starts at its ceiling").isEqualTo(1_000);
+            for (int i = 0; i < 60; i++) {
+                channel.producer().send(Message.of("m" + i));
+            }
+            channel.consumer("billing").start(d -> { });
+            await().atMost(Duration.ofSeconds(10)).until(() -> channel.pressure().consumer().acked() == 60);
+            await().atMost(Duration.ofSeconds(5)).until(() -> gauge(CONSUMER_IN_FLIGHT_LIMIT) > 2);
+            assertThat(gauge(CONSUMER_IN_FLIGHT_LIMIT)).isEqualTo(channel.pressure().consumerInFlightLimit());
+            broker.block("memory alarm");
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(() -> gauge(PRODUCER_RATE_LIMIT) <= 500);
+            } finally {
+                broker.unblock();
+            }
+        }
+
+        @Test
         @DisplayName("consumer counters count received, acked, redelivered and dead-lettered")
         void consumerCounters() {
             channel = Sluice.open(ChannelSpec.of("mem://" + brokerName + "/orders")
