@@ -65,7 +65,7 @@ public final class RabbitMqAdapter implements BrokerAdapter {
             publishing = factory.newConnection("sluice-publish-" + endpoint.destination());
             consuming = factory.newConnection("sluice-consume-" + endpoint.destination());
             RabbitMqTopology topology = RabbitMqTopology.declare(spec, endpoint, consuming);
-            RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, topology.sendRoute(), events);
+            RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, topology.sendRoute(), events, endpoint.maxMessageSize());
             return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, topology, events);
         } catch (IOException | java.util.concurrent.TimeoutException e) {
             closeQuietly(publishing);

@@ -24,15 +24,20 @@ import java.util.Set;
  * <p>A third, {@code queueType=quorum}, declares every queue that holds the channel's messages
  * (the queue, each group's queue, the dead-letter queue) as a quorum queue ({@link QueueType}).
  *
+ * <p>{@code maxMessageSize=1048576} tells the channel the broker's {@code max_message_size} (in
+ * bytes; RabbitMQ's default, 128 MiB, when absent), which RabbitMQ never tells a client: a larger
+ * payload is answered TOO_LARGE and never sent, where the broker would close the channel.
+ *
  * @param brokerUri      the URI of the broker and vhost, without the destination, for the client library
  * @param vhost          the vhost, decoded
  * @param destination    the queue (queue mode) or the exchange (exchange mode)
  * @param mode           how groups map onto the broker
  * @param requiredGroups the groups whose queues are declared at open; empty in queue mode
  * @param queueType      the type of the queues the channel declares
+ * @param maxMessageSize the broker's largest message, in bytes
  */
 record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMode mode, List<String> requiredGroups,
-                        QueueType queueType) {
+                        QueueType queueType, int maxMessageSize) {
 
     /** The URI parameter that chooses the {@link GroupMode}. */
     static final String GROUPS = "groups";
@@ -40,6 +45,10 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
     static final String REQUIRED_GROUPS = "requiredGroups";
     /** The URI parameter that chooses the {@link QueueType}. */
     static final String QUEUE_TYPE = "queueType";
+    /** The URI parameter that gives the broker's {@code max_message_size}. */
+    static final String MAX_MESSAGE_SIZE = "maxMessageSize";
+    /** RabbitMQ's default {@code max_message_size}: 128 MiB. */
+    static final int DEFAULT_MAX_MESSAGE_SIZE = 128 * 1024 * 1024;
 
     /** The type of the queues a channel declares. */
     enum QueueType {
@@ -101,7 +110,7 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
     }
 
     static RabbitMqEndpoint of(ChannelSpec spec) {
-        spec.requireKnownParameters(Set.of(GROUPS, REQUIRED_GROUPS, QUEUE_TYPE));
+        spec.requireKnownParameters(Set.of(GROUPS, REQUIRED_GROUPS, QUEUE_TYPE, MAX_MESSAGE_SIZE));
         URI uri = spec.uri();
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected amqp://host:5672/vhost/destination");
@@ -125,7 +134,7 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
             URI broker = new URI(uri.getScheme() + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@")
                     + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + "/"
                     + java.net.URLEncoder.encode(vhost, StandardCharsets.UTF_8));
-            return new RabbitMqEndpoint(broker, vhost, destination, mode, required, queueType(spec));
+            return new RabbitMqEndpoint(broker, vhost, destination, mode, required, queueType(spec), maxMessageSize(spec));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") is not a broker address: " + e.getMessage(), e);
         }
@@ -151,6 +160,20 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
         }
         throw new IllegalArgumentException("uri parameter " + QUEUE_TYPE + " (" + value + ") must be 'classic' (the default)"
                 + " or 'quorum' (replicated queues; the broker counts deliveries and dead-letters past x-delivery-limit)");
+    }
+
+    private static int maxMessageSize(ChannelSpec spec) {
+        String value = spec.queryParameter(MAX_MESSAGE_SIZE).orElse(Integer.toString(DEFAULT_MAX_MESSAGE_SIZE));
+        try {
+            int bytes = Integer.parseInt(value);
+            if (bytes >= 1 && bytes <= 512 * 1024 * 1024) {
+                return bytes;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("uri parameter " + MAX_MESSAGE_SIZE + " (" + value + ") must be a whole number of bytes"
+                + " from 1 to 536870912 (RabbitMQ's max_message_size; 134217728 when absent)");
     }
 
     /** @return true when the channel's queues are quorum queues */

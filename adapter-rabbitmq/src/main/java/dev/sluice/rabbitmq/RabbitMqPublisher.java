@@ -34,8 +34,6 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
 
     static final String KEY_HEADER = "x-sluice-key";
     static final String ATTEMPT_HEADER = "x-sluice-attempt";
-    /** RabbitMQ 3.10's default {@code max_message_size} is 128 MiB. */
-    static final int MAX_PAYLOAD_BYTES = 128 * 1024 * 1024;
 
     /** A published message waiting for its confirm, and where its result goes: the index in a run. */
     private record Outstanding(Message message, String messageId, RunOutcome run, int index) {
@@ -51,8 +49,15 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
     private final Object publishLock = new Object();
     private final String idPrefix = "sluice-" + java.util.UUID.randomUUID().toString().substring(0, 13) + "-";
     private long nextId; // guarded by publishLock
+    private final int maxPayloadBytes;
 
-    RabbitMqPublisher(Connection connection, RabbitMqTopology.Route sendRoute, BrokerEvents events) throws IOException {
+    /**
+     * @param maxPayloadBytes the broker's {@code max_message_size} as the channel's URI gives it
+     *     ({@code maxMessageSize}); RabbitMQ never tells a client
+     */
+    RabbitMqPublisher(Connection connection, RabbitMqTopology.Route sendRoute, BrokerEvents events, int maxPayloadBytes)
+            throws IOException {
+        this.maxPayloadBytes = maxPayloadBytes;
         this.sendRoute = sendRoute;
         this.events = events;
         this.channel = connection.createChannel();
@@ -168,7 +173,7 @@ final class RabbitMqPublisher implements BrokerSender, AutoCloseable {
 
     @Override
     public int maxPayloadBytes() {
-        return MAX_PAYLOAD_BYTES;
+        return maxPayloadBytes;
     }
 
     @Override

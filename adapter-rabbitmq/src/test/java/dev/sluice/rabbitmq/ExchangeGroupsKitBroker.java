@@ -75,7 +75,7 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
         Set<String> required = new LinkedHashSet<>(testGroups);
         required.add(PLAIN_GROUP);
         groups.computeIfAbsent(destination, d -> ConcurrentHashMap.newKeySet()).addAll(required);
-        return inner.uri(destination) + "?groups=exchange&requiredGroups=" + String.join(",", required);
+        return query(inner.uri(destination), "groups=exchange&requiredGroups=") + String.join(",", required);
     }
 
     @Override
@@ -152,7 +152,7 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
 
     @Override
     public Optional<String> unreachableUri() {
-        return inner.unreachableUri().map(u -> u + "?groups=exchange");
+        return inner.unreachableUri().map(u -> query(u, "groups=exchange"));
     }
 
     @Override
@@ -214,5 +214,10 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
         } catch (IOException ignored) {
             // already gone
         }
+    }
+
+    /** @return {@code uri} with {@code parameters} added to its query (the kit broker's own URI may have one) */
+    private static String query(String uri, String parameters) {
+        return uri + (uri.contains("?") ? "&" : "?") + parameters;
     }
 }

@@ -54,7 +54,7 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
 
     @Override
     public String uri(String destination) {
-        return inner.uri(destination) + "?queueType=quorum";
+        return query(inner.uri(destination), "queueType=quorum");
     }
 
     @Override
@@ -173,7 +173,7 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
 
     @Override
     public Optional<String> unreachableUri() {
-        return inner.unreachableUri().map(u -> u + "?queueType=quorum");
+        return inner.unreachableUri().map(u -> query(u, "queueType=quorum"));
     }
 
     @Override
@@ -219,5 +219,10 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
         } catch (IOException ignored) {
             // already gone
         }
+    }
+
+    /** @return {@code uri} with {@code parameters} added to its query (the kit broker's own URI may have one) */
+    private static String query(String uri, String parameters) {
+        return uri + (uri.contains("?") ? "&" : "?") + parameters;
     }
 }

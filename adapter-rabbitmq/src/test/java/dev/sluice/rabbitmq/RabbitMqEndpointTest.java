@@ -75,7 +75,7 @@ class RabbitMqEndpointTest {
                 .hasMessageContaining("requiredGroups (a,,b)").hasMessageContaining("empty group");
         assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/orders?group=billing")))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'group'").hasMessageContaining("known: groups, queueType, requiredGroups");
+                .hasMessageContaining("'group'").hasMessageContaining("known: groups, maxMessageSize, queueType, requiredGroups");
     }
 
     @Test
@@ -94,5 +94,16 @@ class RabbitMqEndpointTest {
     @DisplayName("is found by ServiceLoader for amqp and amqps")
     void discovered() {
         assertThat(Sluice.installedSchemes()).contains("amqp", "amqps", "mem");
+    }
+
+    @Test
+    @DisplayName("maxMessageSize gives the payload limit; without it RabbitMQ's default 128 MiB; a bad value names the parameter")
+    void maxMessageSize() {
+        assertThat(RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/q?maxMessageSize=1048576")).maxMessageSize()).isEqualTo(1_048_576);
+        assertThat(RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/q")).maxMessageSize()).isEqualTo(134_217_728);
+        for (String bad : new String[] {"0", "-1", "1k", "536870913"}) {
+            assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h/%2F/q?maxMessageSize=" + bad)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxMessageSize (" + bad + ")");
+        }
     }
 }
