@@ -16,14 +16,36 @@ import org.junit.jupiter.api.Test;
 /** The hook through which a rate limit is shared by a fleet: {@link RateLimit#shared(RateLimitStore)}. */
 class SharedRateLimitTest {
 
-    /** A store that records what it was asked for and hands out a refusing limiter. */
+    /** A store that records what it was asked for and hands out a refusing limiter, counting closes. */
     private static final class RecordingStore implements RateLimitStore {
         final List<RateLimit> limits = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public RateLimiter newLimiter(RateLimit limit, Ticker ticker) {
             limits.add(limit);
-            return TokenBucket.of(1, 1, Duration.ofDays(1), ticker); // one permit, then refuses for a day
+            RateLimiter bucket = TokenBucket.of(1, 1, Duration.ofDays(1), ticker); // one permit, then refuses for a day
+            return new RateLimiter() {
+                @Override
+                public long tryAcquireOrDelay(int permits) {
+                    return bucket.tryAcquireOrDelay(permits);
+                }
+
+                @Override
+                public boolean acquire(int permits, Duration timeout) throws InterruptedException {
+                    return bucket.acquire(permits, timeout);
+                }
+
+                @Override
+                public long retryAfterNanos(int permits) {
+                    return bucket.retryAfterNanos(permits);
+                }
+
+                @Override
+                public void close() {
+                    closed.incrementAndGet();
+                }
+            };
         }
     }
 
@@ -67,5 +89,20 @@ class SharedRateLimitTest {
         assertThatThrownBy(() -> RateLimit.tokenBucket(5).shared(null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("store");
+    }
+
+    @Test
+    @DisplayName("closing the channel closes its shared limiters, so a fleet gets the unused lease back")
+    void closeGivesTheLimitersBack() {
+        RecordingStore store = new RecordingStore();
+        RateLimit shared = RateLimit.tokenBucket(5_000).shared(store);
+        BackpressureChannel ch = Sluice.open(ChannelSpec.of("mem://shared-rate/close")
+                .producer(ProducerPolicy.buffer(10).rateLimit(shared))
+                .consumer(ConsumerPolicy.pull(1).rateLimit(shared)));
+        ch.consumer("g").start(d -> { });
+        assertThat(store.limits).hasSize(2);
+        assertThat(store.closed).hasValue(0);
+        ch.close();
+        assertThat(store.closed).as("the producer's limiter and the consumer's").hasValue(2);
     }
 }

@@ -481,6 +481,9 @@ final class FlowConsumer implements MessageConsumer, DeliverySink {
             h.shutdownNow(); // handlers still running past the close timeout are interrupted
         }
         receiver.close();
+        if (rateLimiter != null) {
+            rateLimiter.close(); // a shared limiter gives its unused lease back to the fleet
+        }
     }
 
     /** Counts each settlement and gives its credit back. */

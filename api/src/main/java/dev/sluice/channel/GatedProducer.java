@@ -393,6 +393,9 @@ final class GatedProducer implements MessageProducer {
             unsentAtClose.incrementAndGet();
             onDrop(rest, DropReason.UNSENT_AT_CLOSE);
         }
+        if (rateLimiter != null) {
+            rateLimiter.close(); // a shared limiter gives its unused lease back to the fleet
+        }
     }
 
     PressureLevel level() {

@@ -6,7 +6,7 @@ import java.time.Duration;
  * Admits permits at a bounded rate. Implementations are thread-safe and never spin: a wait is
  * one computed sleep on the {@link Ticker}.
  */
-public interface RateLimiter {
+public interface RateLimiter extends AutoCloseable {
 
     /**
      * Takes {@code permits} if they are available now.
@@ -39,4 +39,13 @@ public interface RateLimiter {
 
     /** @return how long until {@code permits} would be available, 0 when they are now; takes nothing */
     long retryAfterNanos(int permits);
+
+    /**
+     * Gives back what the limiter holds — a limiter shared by a fleet returns the permits it leased
+     * and has not used — once its channel no longer asks it. The channel calls it when it closes;
+     * nothing for a local limiter.
+     */
+    @Override
+    default void close() {
+    }
 }

@@ -28,7 +28,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * held are spent first in every mode. {@link #close()} gives the permits still held back to Redis.
  * Thread-safe.
  */
-public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
+public final class RedisRateLimiter implements RateLimiter {
 
     private static final System.Logger LOG = System.getLogger(RedisRateLimiter.class.getName());
     private static final long NEVER = Long.MIN_VALUE;
