@@ -26,8 +26,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The short soak CI runs on every broker (issue 15, item 7): ten faults within about 25 s per
- * broker, then the ledger. Brokers come from {@link BrokerProvisioner#shared}, so a missing broker
- * is skipped with the reason, or fails under {@code -Dsluice.brokers.required}, as every kit test.
+ * broker, then the ledger. Kafka and SQS come from {@link BrokerProvisioner#shared}; Redis and
+ * RabbitMQ from {@link BrokerProvisioner#pathServer} — a server the kit starts, so the schedule
+ * includes restarts there too. A missing broker is skipped with the reason, or fails under
+ * {@code -Dsluice.brokers.required}, as every kit test.
  */
 class SoakTest {
 
@@ -52,7 +54,10 @@ class SoakTest {
             close = () -> { };
             source = "in memory";
         } else {
-            ProvisionedBroker broker = BrokerProvisioner.shared(BrokerKind.valueOf(kind.toUpperCase(Locale.ROOT)));
+            BrokerKind k = BrokerKind.valueOf(kind.toUpperCase(Locale.ROOT));
+            // Redis and RabbitMQ: a server the kit starts from the PATH, so that restarts are in the schedule.
+            ProvisionedBroker broker = k == BrokerKind.REDIS || k == BrokerKind.RABBITMQ
+                    ? BrokerProvisioner.pathServer(k) : BrokerProvisioner.shared(k);
             kit = KitBrokers.of(broker);
             close = (AutoCloseable) kit;
             source = broker.source();
