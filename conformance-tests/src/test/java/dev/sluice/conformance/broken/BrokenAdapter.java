@@ -46,7 +46,9 @@ public final class BrokenAdapter implements BrokerAdapter {
         /** Claims independent groups but puts every consumer in one group: the groups compete. */
         GROUPS_COMPETE,
         /** Never tells the channel that the broker cannot be reached: health stays UP through an outage. */
-        NEVER_UNREACHABLE
+        NEVER_UNREACHABLE,
+        /** After each reconnect acks the first three deliveries without handing them over: lost on reconnect. */
+        LOSES_ON_RECONNECT
     }
 
     private final Defect defect;
@@ -68,20 +70,24 @@ public final class BrokenAdapter implements BrokerAdapter {
 
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
+        java.util.concurrent.atomic.AtomicInteger loseNext = new java.util.concurrent.atomic.AtomicInteger();
         BrokerEvents seen = switch (defect) {
             case DROPS_SILENTLY -> new SilentEvents(events);
             case NEVER_UNREACHABLE -> new DeafEvents(events);
+            case LOSES_ON_RECONNECT -> new ReconnectWatch(events, loseNext);
             default -> events;
         };
-        return new Session(delegate.connect(spec, seen));
+        return new Session(delegate.connect(spec, seen), loseNext);
     }
 
     private final class Session implements BrokerSession {
         private final BrokerSession inner;
         private final BrokerSender sender;
+        private final java.util.concurrent.atomic.AtomicInteger loseNext;
 
-        Session(BrokerSession inner) {
+        Session(BrokerSession inner, java.util.concurrent.atomic.AtomicInteger loseNext) {
             this.inner = inner;
+            this.loseNext = loseNext;
             this.sender = defect == Defect.LOSES_MESSAGES ? new LosingSender(inner.sender()) : inner.sender();
         }
 
@@ -122,6 +128,26 @@ public final class BrokenAdapter implements BrokerAdapter {
                     @Override
                     public void request(int n) {
                         super.request(++grants % 10 == 0 ? n + 1 : n);
+                    }
+                };
+                case LOSES_ON_RECONNECT -> new ForwardingReceiver(r) {
+                    @Override
+                    public void start(DeliverySink sink) {
+                        super.start(new DeliverySink() {
+                            @Override
+                            public void onDelivery(BrokerDelivery d) {
+                                if (loseNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                                    d.ack(); // settled on the broker, never handed over: lost
+                                } else {
+                                    sink.onDelivery(d);
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable error) {
+                                sink.onError(error);
+                            }
+                        });
                     }
                 };
                 case RELEASE_COUNTS_ATTEMPT -> new ForwardingReceiver(r) {
@@ -279,6 +305,53 @@ public final class BrokenAdapter implements BrokerAdapter {
     }
 
     /** Passes every event on but the broker's reachability: the adapter never calls {@code unreachable}. */
+    /** Forwards everything; a return after an outage arms the loss of the next three deliveries. */
+    private static final class ReconnectWatch implements BrokerEvents {
+        private final BrokerEvents inner;
+        private final java.util.concurrent.atomic.AtomicInteger loseNext;
+        private volatile boolean down;
+
+        ReconnectWatch(BrokerEvents inner, java.util.concurrent.atomic.AtomicInteger loseNext) {
+            this.inner = inner;
+            this.loseNext = loseNext;
+        }
+
+        @Override
+        public void brokerBlocked(String reason) {
+            inner.brokerBlocked(reason);
+        }
+
+        @Override
+        public void brokerUnblocked() {
+            inner.brokerUnblocked();
+        }
+
+        @Override
+        public void dropped(Message message, DropReason reason) {
+            inner.dropped(message, reason);
+        }
+
+        @Override
+        public void dropped(long count, DropReason reason) {
+            inner.dropped(count, reason);
+        }
+
+        @Override
+        public void unreachable(String cause) {
+            down = true;
+            inner.unreachable(cause);
+        }
+
+        @Override
+        public void reachable() {
+            if (down) {
+                down = false;
+                loseNext.set(3);
+            }
+            inner.reachable();
+        }
+    }
+
     private static final class DeafEvents implements BrokerEvents {
         private final BrokerEvents inner;
 
