@@ -174,9 +174,16 @@ public final class ChannelMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    void recordHandler(String group, boolean success, long nanos) {
+    /** The handler timer's {@code outcome} tag: returned. */
+    static final String OUTCOME_SUCCESS = "success";
+    /** Threw: a consumer error. */
+    static final String OUTCOME_ERROR = "error";
+    /** Threw {@link dev.sluice.RetryLater}: a downstream asked for time, not a consumer error. */
+    static final String OUTCOME_RETRY_LATER = "retry_later";
+
+    void recordHandler(String group, String outcome, long nanos) {
         for (Binding b : bindings) {
-            b.handlerTimer(group, success).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            b.handlerTimer(group, outcome).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
@@ -272,14 +279,15 @@ public final class ChannelMetrics implements MeterBinder, AutoCloseable {
                     .tags(tags).description(description).baseUnit("messages").register(registry));
         }
 
-        Timer handlerTimer(String group, boolean success) {
-            String key = group + (success ? "\u0000success" : "\u0000error");
+        Timer handlerTimer(String group, String outcome) {
+            String key = group + "\u0000" + outcome;
             Timer t = handlerTimers.get(key);
             if (t == null) {
                 t = handlerTimers.computeIfAbsent(key, k -> {
                     Timer created = Timer.builder(CONSUMER_HANDLER).tags(tags).tag(TAG_GROUP, group)
-                            .tag("outcome", success ? "success" : "error")
-                            .description("time in the message handler; outcome=error counts the consumer errors")
+                            .tag("outcome", outcome)
+                            .description("time in the message handler; outcome=error counts the consumer errors,"
+                                    + " outcome=retry_later the handlers that threw RetryLater")
                             .register(registry);
                     synchronized (meters) {
                         meters.add(created);

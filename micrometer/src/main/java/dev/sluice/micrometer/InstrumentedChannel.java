@@ -146,12 +146,15 @@ final class InstrumentedChannel implements BackpressureChannel {
                 return;
             }
             long start = System.nanoTime();
-            boolean success = false;
+            String outcome = ChannelMetrics.OUTCOME_ERROR;
             try {
                 handler.handle(delivery);
-                success = true;
+                outcome = ChannelMetrics.OUTCOME_SUCCESS;
+            } catch (dev.sluice.RetryLater later) {
+                outcome = ChannelMetrics.OUTCOME_RETRY_LATER; // a downstream said "not now": not a consumer error
+                throw later;
             } finally {
-                metrics.recordHandler(group, success, System.nanoTime() - start);
+                metrics.recordHandler(group, outcome, System.nanoTime() - start);
             }
         }
 

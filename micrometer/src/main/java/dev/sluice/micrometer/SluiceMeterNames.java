@@ -79,7 +79,11 @@ public final class SluiceMeterNames {
     public static final String PRODUCER_SENDS = "sluice.producer.sends";
     /** Timer, tag {@code result}: from {@code sendAsync} to the broker's confirm (or the refusal). */
     public static final String PRODUCER_CONFIRM = "sluice.producer.confirm";
-    /** Timer, tags {@code group} and {@code outcome} ({@code success}, {@code error}): handler time; errors are the consumer errors. */
+    /**
+     * Timer, tags {@code group} and {@code outcome} ({@code success}, {@code error},
+     * {@code retry_later}): handler time; errors are the consumer errors, retry_later the handlers
+     * that threw {@link dev.sluice.RetryLater} (a downstream asked for time).
+     */
     public static final String CONSUMER_HANDLER = "sluice.consumer.handler";
 
     private SluiceMeterNames() {

@@ -232,7 +232,7 @@ class ChannelMetricsTest {
         }
 
         @Test
-        @DisplayName("handlers are timed by group, and a throwing handler counts as a consumer error")
+        @DisplayName("handlers are timed by group; a throwing handler counts as a consumer error, a RetryLater as retry_later")
         void handlerTime() {
             channel = Sluice.open(ChannelSpec.of("mem://" + brokerName + "/orders")
                     .consumer(ConsumerPolicy.pull(5).maxAttempts(1)).closeTimeout(Duration.ofSeconds(5)));
@@ -242,15 +242,22 @@ class ChannelMetricsTest {
             metered.producer().send(Message.of("ok"));
             metered.producer().send(Message.of("ok"));
             metered.producer().send(Message.of("bad"));
+            metered.producer().send(Message.of("later"));
+            java.util.concurrent.atomic.AtomicBoolean saidLater = new java.util.concurrent.atomic.AtomicBoolean();
             metered.consumer("billing").start(d -> {
                 if (d.message().payloadAsString().equals("bad")) {
                     throw new IllegalArgumentException("bad order");
                 }
+                if (d.message().payloadAsString().equals("later") && saidLater.compareAndSet(false, true)) {
+                    throw new dev.sluice.RetryLater(Duration.ofMillis(50)); // the downstream said 429 once
+                }
             });
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 assertThat(registry.get(CONSUMER_HANDLER).tag(TAG_GROUP, "billing").tag("outcome", "success").timer().count())
-                        .isEqualTo(2);
+                        .isEqualTo(3); // "later" the second time
                 assertThat(registry.get(CONSUMER_HANDLER).tag(TAG_GROUP, "billing").tag("outcome", "error").timer().count())
+                        .isEqualTo(1);
+                assertThat(registry.get(CONSUMER_HANDLER).tag(TAG_GROUP, "billing").tag("outcome", "retry_later").timer().count())
                         .isEqualTo(1);
             });
         }
