@@ -217,6 +217,15 @@ public final class ConsumerPolicy {
         return maxInFlight;
     }
 
+    /**
+     * @return the in-flight cap as a strategy mapping or a log line shows it: {@code 16}, or for an
+     *     adaptive limit {@code adaptive gradient(4..256, ...)} (its value of the moment is in
+     *     {@code PressureState})
+     */
+    public String inFlightCapText() {
+        return limit != null ? "adaptive " + limit : Integer.toString(maxInFlight);
+    }
+
     /** @return the in-flight limit: the adaptive one given, or {@code Limit.fixed(maxInFlight)} */
     public Limit inFlightLimit() {
         return limit != null ? limit : Limit.fixed(maxInFlight);

@@ -276,7 +276,7 @@ final class KafkaSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "max.poll.records=" + c.batchSize()));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "poll(" + c.pollTimeout().toMillis() + " ms)"));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "consumer.pause(assigned partitions) while "
-                + c.maxInFlight() + " are in flight; at most max.poll.records more fetched"));
+                + c.inFlightCapText() + " are in flight; at most max.poll.records more fetched"));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "consumer.pause / resume, poll() kept running so the group"
                 + " keeps the member; partitions assigned in a rebalance paused in onPartitionsAssigned"));
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "buffer.memory + max.block.ms, idempotent, acks=all;"

@@ -263,12 +263,12 @@ final class RabbitMqSession implements BrokerSession {
         ConsumerPolicy c = spec.consumer();
         boolean quorum = endpoint.quorum();
         List<StrategyMapping> m = new ArrayList<>();
-        m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "basic.qos prefetch=" + c.maxInFlight() + " (push within prefetch)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "basic.qos prefetch=" + c.inFlightCapText() + " (push within prefetch)"));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "push: the broker delivers as messages arrive"));
         m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, quorum
-                ? "basic.qos prefetch per consumer (quorum queues have no channel-wide one): " + c.maxInFlight()
+                ? "basic.qos prefetch per consumer (quorum queues have no channel-wide one): " + c.inFlightCapText()
                         + " less what earlier consumers of the channel still have unacked"
-                : "basic.qos prefetch=" + c.maxInFlight()));
+                : "basic.qos prefetch=" + c.inFlightCapText()));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "basic.cancel / basic.consume (backpressure: credit"
                 + " withheld, deliveries pushed beyond it wait unhanded within the prefetch)"));
         if (!quorum) {

@@ -358,7 +358,7 @@ final class RedisSession implements BrokerSession {
         List<StrategyMapping> m = new ArrayList<>();
         m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "XREADGROUP COUNT " + c.batchSize()));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "XREADGROUP BLOCK " + c.pollTimeout().toMillis()));
-        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "COUNT <= cap - in flight, pending entries per consumer <= " + c.maxInFlight()));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "COUNT <= cap - in flight, pending entries per consumer <= " + c.inFlightCapText()));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart XREADGROUP, CLIENT UNBLOCK a blocked read"));
         m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "entry left pending at the member and handed out again"
                 + " on resume, XCLAIM RETRYCOUNT keeping its delivery count"));

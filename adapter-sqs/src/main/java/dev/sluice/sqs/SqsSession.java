@@ -169,7 +169,7 @@ final class SqsSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PULL_BATCH, "ReceiveMessage MaxNumberOfMessages=min(10, cap - in flight)"));
         m.add(StrategyMapping.nativeKnob(Strategy.WAIT_FOR_DATA, "long polling WaitTimeSeconds="
                 + Math.min(20, (c.pollTimeout().toMillis() + 999) / 1000)));
-        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "receive only cap - in flight (" + c.maxInFlight() + ")"));
+        m.add(StrategyMapping.nativeKnob(Strategy.IN_FLIGHT_CAP, "receive only cap - in flight (" + c.inFlightCapText() + ")"));
         m.add(StrategyMapping.nativeKnob(Strategy.PAUSE_RESUME, "stop / restart polling"));
         m.add(StrategyMapping.emulated(Strategy.GIVE_BACK, "ChangeMessageVisibility(0); SQS counts the receive in"
                 + " ApproximateReceiveCount, the attempt reported leaves out this process's give-backs"));
