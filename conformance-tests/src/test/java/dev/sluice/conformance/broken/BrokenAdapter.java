@@ -305,15 +305,12 @@ public final class BrokenAdapter implements BrokerAdapter {
     }
 
     /** Passes every event on but the broker's reachability: the adapter never calls {@code unreachable}. */
-    /** Forwards everything; a return after an outage arms the loss of the next three deliveries. */
-    private static final class ReconnectWatch implements BrokerEvents {
+    /** The channel's event sink as it is: each defect overrides what it gets wrong. */
+    private static class ForwardingEvents implements BrokerEvents {
         private final BrokerEvents inner;
-        private final java.util.concurrent.atomic.AtomicInteger loseNext;
-        private volatile boolean down;
 
-        ReconnectWatch(BrokerEvents inner, java.util.concurrent.atomic.AtomicInteger loseNext) {
+        ForwardingEvents(BrokerEvents inner) {
             this.inner = inner;
-            this.loseNext = loseNext;
         }
 
         @Override
@@ -338,8 +335,29 @@ public final class BrokenAdapter implements BrokerAdapter {
 
         @Override
         public void unreachable(String cause) {
-            down = true;
             inner.unreachable(cause);
+        }
+
+        @Override
+        public void reachable() {
+            inner.reachable();
+        }
+    }
+
+    /** A return after an outage arms the loss of the next three deliveries. */
+    private static final class ReconnectWatch extends ForwardingEvents {
+        private final java.util.concurrent.atomic.AtomicInteger loseNext;
+        private volatile boolean down;
+
+        ReconnectWatch(BrokerEvents inner, java.util.concurrent.atomic.AtomicInteger loseNext) {
+            super(inner);
+            this.loseNext = loseNext;
+        }
+
+        @Override
+        public void unreachable(String cause) {
+            down = true;
+            super.unreachable(cause);
         }
 
         @Override
@@ -348,63 +366,26 @@ public final class BrokenAdapter implements BrokerAdapter {
                 down = false;
                 loseNext.set(3);
             }
-            inner.reachable();
+            super.reachable();
         }
     }
 
-    private static final class DeafEvents implements BrokerEvents {
-        private final BrokerEvents inner;
-
+    /** Never tells the channel the broker cannot be reached. */
+    private static final class DeafEvents extends ForwardingEvents {
         DeafEvents(BrokerEvents inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void brokerBlocked(String reason) {
-            inner.brokerBlocked(reason);
-        }
-
-        @Override
-        public void brokerUnblocked() {
-            inner.brokerUnblocked();
-        }
-
-        @Override
-        public void dropped(Message message, DropReason reason) {
-            inner.dropped(message, reason);
-        }
-
-        @Override
-        public void dropped(long count, DropReason reason) {
-            inner.dropped(count, reason);
+            super(inner);
         }
 
         @Override
         public void unreachable(String cause) {
             // swallowed: the defect
         }
-
-        @Override
-        public void reachable() {
-            inner.reachable();
-        }
     }
 
-    private static final class SilentEvents implements BrokerEvents {
-        private final BrokerEvents inner;
-
+    /** Drops without telling the channel. */
+    private static final class SilentEvents extends ForwardingEvents {
         SilentEvents(BrokerEvents inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public void brokerBlocked(String reason) {
-            inner.brokerBlocked(reason);
-        }
-
-        @Override
-        public void brokerUnblocked() {
-            inner.brokerUnblocked();
+            super(inner);
         }
 
         @Override
