@@ -4,13 +4,9 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import dev.sluice.BacklogLimit;
-import dev.sluice.BackpressureChannel;
-import dev.sluice.ChannelSpec;
 import dev.sluice.conformance.BrokerProbe;
-import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.ForeignClient;
-import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.ForwardingKitBroker;
 import dev.sluice.conformance.brokers.RabbitMqKitBroker;
 import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.io.IOException;
@@ -20,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,12 +27,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * in the foreign-traffic family. The probe reads the group's queue, {@code <destination>.<group>};
  * faults, alarms and the unreachable address are those of {@link RabbitMqKitBroker}.
  */
-final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
+final class ExchangeGroupsKitBroker extends ForwardingKitBroker implements BrokerProbe {
 
     /** The group a plain consumer of the kit reads as. */
     static final String PLAIN_GROUP = "kit-plain";
 
-    private final RabbitMqKitBroker inner;
+    private final RabbitMqKitBroker rabbit;
     private final Connection direct;
     /** destination → the groups its URIs required, to delete their queues after the test. */
     private final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
@@ -48,7 +43,8 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
     private final Set<String> deletedAfterTest = ConcurrentHashMap.newKeySet();
 
     ExchangeGroupsKitBroker(ProvisionedBroker broker) throws Exception {
-        this.inner = new RabbitMqKitBroker(broker);
+        super(new RabbitMqKitBroker(broker));
+        this.rabbit = (RabbitMqKitBroker) inner;
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(broker.uri());
         this.direct = f.newConnection("sluice-kit-exchange-groups");
@@ -75,7 +71,7 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
         Set<String> required = new LinkedHashSet<>(testGroups);
         required.add(PLAIN_GROUP);
         groups.computeIfAbsent(destination, d -> ConcurrentHashMap.newKeySet()).addAll(required);
-        return query(inner.uri(destination), "groups=exchange&requiredGroups=") + String.join(",", required);
+        return withQuery(inner.uri(destination), "groups=exchange&requiredGroups=") + String.join(",", required);
     }
 
     @Override
@@ -85,12 +81,12 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
 
     @Override
     public OptionalLong ready(String destination, String group) {
-        return inner.ready(destination + "." + group, group);
+        return rabbit.ready(destination + "." + group, group);
     }
 
     @Override
     public OptionalLong unacked(String destination, String group) {
-        return inner.unacked(destination + "." + group, group);
+        return rabbit.unacked(destination + "." + group, group);
     }
 
     @Override
@@ -130,60 +126,20 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
         });
     }
 
-    @Override
-    public Set<Fault> faults() {
-        return inner.faults();
-    }
 
-    @Override
-    public String whyNot(Fault fault) {
-        return inner.whyNot(fault);
-    }
 
-    @Override
-    public void inject(Fault fault) throws Exception {
-        inner.inject(fault);
-    }
 
-    @Override
-    public void heal(Fault fault) throws Exception {
-        inner.heal(fault);
-    }
 
     @Override
     public Optional<String> unreachableUri() {
-        return inner.unreachableUri().map(u -> query(u, "groups=exchange"));
+        return inner.unreachableUri().map(u -> withQuery(u, "groups=exchange"));
     }
 
-    @Override
-    public OptionalInt maxPayloadBytes() {
-        return inner.maxPayloadBytes();
-    }
 
-    @Override
-    public boolean storesDestinationSettings() {
-        return inner.storesDestinationSettings();
-    }
 
-    @Override
-    public List<BacklogLimit> conflictingLimits() {
-        return inner.conflictingLimits();
-    }
 
-    @Override
-    public Duration patience() {
-        return inner.patience();
-    }
 
-    @Override
-    public BackpressureChannel open(ChannelSpec spec) {
-        return inner.open(spec);
-    }
 
-    @Override
-    public void settle() {
-        inner.settle();
-    }
 
     /** Deletes each group's queue (and its dead-letter and dropped queues), then the exchange. */
     @Override
@@ -208,16 +164,11 @@ final class ExchangeGroupsKitBroker implements KitBroker, BrokerProbe, AutoClose
 
     @Override
     public void close() {
-        inner.close();
+        rabbit.close();
         try {
             direct.close(2_000);
         } catch (IOException ignored) {
             // already gone
         }
-    }
-
-    /** @return {@code uri} with {@code parameters} added to its query (the kit broker's own URI may have one) */
-    private static String query(String uri, String parameters) {
-        return uri + (uri.contains("?") ? "&" : "?") + parameters;
     }
 }

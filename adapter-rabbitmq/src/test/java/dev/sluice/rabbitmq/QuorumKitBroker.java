@@ -3,13 +3,9 @@ package dev.sluice.rabbitmq;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import dev.sluice.BacklogLimit;
-import dev.sluice.BackpressureChannel;
-import dev.sluice.ChannelSpec;
 import dev.sluice.conformance.BrokerProbe;
-import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.ForeignClient;
-import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.ForwardingKitBroker;
 import dev.sluice.conformance.brokers.RabbitMqKitBroker;
 import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.io.IOException;
@@ -17,9 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * The kit's RabbitMQ with quorum queues: every URI asks for {@code queueType=quorum}, and an
@@ -30,17 +24,18 @@ import java.util.Set;
  * ({@link #checkedOut}): {@code rabbitmqctl list_queues} shows a quorum queue's figures as of its
  * last statistics tick (every 5 s), so a read right after a change is stale.
  */
-final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
+final class QuorumKitBroker extends ForwardingKitBroker implements BrokerProbe {
 
     /** The application's own {@code x-max-length}, as {@code RabbitMqForeignClient} has it for a classic queue. */
     private static final int EXISTING_MAX_LENGTH = 7;
 
-    private final RabbitMqKitBroker inner;
+    private final RabbitMqKitBroker rabbit;
     private final ProvisionedBroker broker;
     private final Connection direct;
 
     QuorumKitBroker(ProvisionedBroker broker) throws Exception {
-        this.inner = new RabbitMqKitBroker(broker);
+        super(new RabbitMqKitBroker(broker));
+        this.rabbit = (RabbitMqKitBroker) inner;
         this.broker = broker;
         ConnectionFactory f = new ConnectionFactory();
         f.setUri(broker.uri());
@@ -54,7 +49,7 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
 
     @Override
     public String uri(String destination) {
-        return query(inner.uri(destination), "queueType=quorum");
+        return withQuery(inner.uri(destination), "queueType=quorum");
     }
 
     @Override
@@ -64,19 +59,19 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
 
     @Override
     public OptionalLong ready(String destination, String group) {
-        return inner.ready(destination, group);
+        return rabbit.ready(destination, group);
     }
 
     @Override
     public OptionalLong backlog(String destination, String group) {
-        return inner.backlog(destination, group);
+        return rabbit.backlog(destination, group);
     }
 
     /** From the queue's leader; a queue that is not (yet) a quorum queue reads as {@link RabbitMqKitBroker} reads it. */
     @Override
     public OptionalLong unacked(String destination, String group) {
         OptionalLong checkedOut = checkedOut(broker, destination);
-        return checkedOut.isPresent() ? checkedOut : inner.unacked(destination, group);
+        return checkedOut.isPresent() ? checkedOut : rabbit.unacked(destination, group);
     }
 
     /**
@@ -151,78 +146,29 @@ final class QuorumKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
         });
     }
 
-    @Override
-    public Set<Fault> faults() {
-        return inner.faults();
-    }
 
-    @Override
-    public String whyNot(Fault fault) {
-        return inner.whyNot(fault);
-    }
 
-    @Override
-    public void inject(Fault fault) throws Exception {
-        inner.inject(fault);
-    }
 
-    @Override
-    public void heal(Fault fault) throws Exception {
-        inner.heal(fault);
-    }
 
     @Override
     public Optional<String> unreachableUri() {
-        return inner.unreachableUri().map(u -> query(u, "queueType=quorum"));
+        return inner.unreachableUri().map(u -> withQuery(u, "queueType=quorum"));
     }
 
-    @Override
-    public OptionalInt maxPayloadBytes() {
-        return inner.maxPayloadBytes();
-    }
 
-    @Override
-    public boolean storesDestinationSettings() {
-        return inner.storesDestinationSettings();
-    }
 
-    @Override
-    public List<BacklogLimit> conflictingLimits() {
-        return inner.conflictingLimits();
-    }
 
-    @Override
-    public Duration patience() {
-        return inner.patience();
-    }
 
-    @Override
-    public BackpressureChannel open(ChannelSpec spec) {
-        return inner.open(spec);
-    }
 
-    @Override
-    public void settle() {
-        inner.settle();
-    }
 
-    @Override
-    public void deleteDestination(String destination) throws Exception {
-        inner.deleteDestination(destination);
-    }
 
     @Override
     public void close() {
-        inner.close();
+        rabbit.close();
         try {
             direct.close(2_000);
         } catch (IOException ignored) {
             // already gone
         }
-    }
-
-    /** @return {@code uri} with {@code parameters} added to its query (the kit broker's own URI may have one) */
-    private static String query(String uri, String parameters) {
-        return uri + (uri.contains("?") ? "&" : "?") + parameters;
     }
 }

@@ -1,22 +1,14 @@
 package dev.sluice.rabbitmq;
 
-import dev.sluice.BacklogLimit;
-import dev.sluice.BackpressureChannel;
-import dev.sluice.ChannelSpec;
-import dev.sluice.conformance.BrokerProbe;
-import dev.sluice.conformance.Fault;
-import dev.sluice.conformance.ForeignClient;
+import dev.sluice.conformance.ForwardingKitBroker;
 import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.provision.BrokerKind;
 import dev.sluice.conformance.provision.BrokerProvisioner;
 import dev.sluice.conformance.scenarios.ConsumerCrashScenarios;
 import dev.sluice.conformance.scenarios.RedeliveryScenarios;
 import dev.sluice.conformance.scenarios.TwoGroupScenarios;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -53,7 +45,11 @@ class RabbitMqQuorumExchangeGroupsCompatibilityTest {
     static void stop() {
         synchronized (RabbitMqQuorumExchangeGroupsCompatibilityTest.class) {
             if (broker != null) {
-                broker.inner.close();
+                try {
+                    broker.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
                 broker = null;
             }
         }
@@ -84,7 +80,11 @@ class RabbitMqQuorumExchangeGroupsCompatibilityTest {
     }
 
     /** {@link ExchangeGroupsKitBroker} with {@code queueType=quorum} on every URI. */
-    private record QuorumExchangeGroups(ExchangeGroupsKitBroker inner) implements KitBroker {
+    private static final class QuorumExchangeGroups extends ForwardingKitBroker {
+
+        QuorumExchangeGroups(ExchangeGroupsKitBroker inner) {
+            super(inner);
+        }
 
         @Override
         public String name() {
@@ -93,92 +93,22 @@ class RabbitMqQuorumExchangeGroupsCompatibilityTest {
 
         @Override
         public String uri(String destination) {
-            return inner.uri(destination) + "&queueType=quorum";
+            return withQuery(inner.uri(destination), "queueType=quorum");
         }
 
         @Override
         public String uri(String destination, int members) {
-            return inner.uri(destination, members) + "&queueType=quorum";
+            return withQuery(inner.uri(destination, members), "queueType=quorum");
         }
 
         @Override
         public String uri(String destination, int members, List<String> groups) {
-            return inner.uri(destination, members, groups) + "&queueType=quorum";
-        }
-
-        @Override
-        public BrokerProbe probe() {
-            return inner.probe();
-        }
-
-        @Override
-        public Optional<ForeignClient> foreign() {
-            return inner.foreign();
-        }
-
-        @Override
-        public Set<Fault> faults() {
-            return inner.faults();
-        }
-
-        @Override
-        public String whyNot(Fault fault) {
-            return inner.whyNot(fault);
-        }
-
-        @Override
-        public void inject(Fault fault) throws Exception {
-            inner.inject(fault);
-        }
-
-        @Override
-        public void heal(Fault fault) throws Exception {
-            inner.heal(fault);
+            return withQuery(inner.uri(destination, members, groups), "queueType=quorum");
         }
 
         @Override
         public Optional<String> unreachableUri() {
-            return inner.unreachableUri().map(u -> u + "&queueType=quorum");
-        }
-
-        @Override
-        public OptionalInt maxPayloadBytes() {
-            return inner.maxPayloadBytes();
-        }
-
-        @Override
-        public boolean storesDestinationSettings() {
-            return inner.storesDestinationSettings();
-        }
-
-        @Override
-        public List<BacklogLimit> conflictingLimits() {
-            return inner.conflictingLimits();
-        }
-
-        @Override
-        public Duration patience() {
-            return inner.patience();
-        }
-
-        @Override
-        public BackpressureChannel open(ChannelSpec spec) {
-            return inner.open(spec);
-        }
-
-        @Override
-        public void settle() {
-            inner.settle();
-        }
-
-        @Override
-        public void deleteDestination(String destination) throws Exception {
-            inner.deleteDestination(destination);
-        }
-
-        @Override
-        public void deleteGroup(String group) throws Exception {
-            inner.deleteGroup(group);
+            return inner.unreachableUri().map(u -> withQuery(u, "queueType=quorum"));
         }
     }
 }
