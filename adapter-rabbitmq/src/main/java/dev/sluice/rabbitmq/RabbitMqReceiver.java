@@ -202,8 +202,10 @@ final class RabbitMqReceiver implements BrokerReceiver {
     private void consume() throws IOException {
         if (quorum) {
             // Per consumer (a quorum queue closes the connection on a global prefetch): the cap
-            // less what earlier consumers of this channel still have unacked.
-            int room = wantedPrefetch - unsettled.get();
+            // less what earlier consumers of this channel still have unacked. A consumer's prefetch
+            // is fixed for its life, so under an adaptive limit it is the ceiling and the runtime's
+            // credit holds the limit of the moment.
+            int room = policy.maxInFlight() - unsettled.get();
             if (room <= 0) {
                 starved = true; // a settlement calls reconcile() again
                 return;
@@ -220,8 +222,8 @@ final class RabbitMqReceiver implements BrokerReceiver {
     /**
      * An adaptive limit moved: {@code basic.qos} again on the control thread, at most once per
      * {@value #PREFETCH_COALESCE_MILLIS} ms with the latest value, and only when it differs from the channel's.
-     * A quorum queue's prefetch is per consumer and cannot change under a running consumer: the
-     * next consume takes the new value (the runtime's credit holds the cap meanwhile).
+     * A quorum queue's prefetch is per consumer and cannot change under a running consumer: it
+     * stays at the limit's ceiling (the runtime's credit holds the limit of the moment).
      */
     @Override
     public void limitChanged(int cap) {
@@ -242,7 +244,7 @@ final class RabbitMqReceiver implements BrokerReceiver {
         int want = wantedPrefetch;
         Channel ch = channel;
         if (quorum || ch == null || !ch.isOpen() || want == appliedPrefetch) {
-            return; // a reopened channel (a quorum queue: the next consume) takes the wanted value
+            return; // a reopened channel takes the wanted value; a quorum consumer keeps the ceiling
         }
         try {
             ch.basicQos(want, true);
