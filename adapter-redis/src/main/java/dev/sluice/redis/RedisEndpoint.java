@@ -105,7 +105,7 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
                 .connectionTimeoutMillis(connectMillis)
                 .socketTimeoutMillis((int) Math.max(2_000, Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis())))
                 .database(db)
-                .ssl("rediss".equals(spec.scheme()))
+                .ssl(spec.scheme().startsWith("rediss"))
                 .clientName("sluice");
         if (info != null && !info.isEmpty()) {
             int colon = info.indexOf(':');

@@ -129,4 +129,30 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
             }
         }
     }
+
+    @Nested
+    @DisplayName("27 every key in the stream's hash slot")
+    class Slots extends ScenarioFamily {
+
+        Slots() {
+            super(RedisClusterCompatibilityTest::cluster);
+        }
+
+        @Test
+        @DisplayName("the default dead letter is {stream}.dlq on the stream's own master, beside the stream")
+        void defaultDeadLetterBesideTheStream() throws Exception {
+            RedisClusterKitBroker cluster = cluster();
+            String destination = fresh("slot");
+            BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(1).maxAttempts(1).redeliveryDelay(Duration.ZERO)));
+            ch.consumer(group).start(d -> {
+                throw new IllegalStateException("always fails");
+            });
+            assertThat(ch.producer().send(Message.of("poison")).isAccepted()).isTrue();
+            await("dead-lettered").until(() -> ch.pressure().consumer().deadLettered() == 1);
+            try (redis.clients.jedis.Jedis master = cluster.master(destination)) {
+                assertThat(master.xlen("{" + destination + "}.dlq")).as("entries in {stream}.dlq on the stream's master").isEqualTo(1);
+                assertThat(master.xpending(destination, group).getTotal()).as("pending in the stream's group").isZero();
+            }
+        }
+    }
 }
