@@ -126,6 +126,55 @@ public final class RedisClusterKitBroker implements KitBroker, BrokerProbe, Auto
         return old;
     }
 
+    /**
+     * A planned failover: the replica of the destination's master takes over with
+     * {@code CLUSTER FAILOVER} (it catches up first, so nothing is lost) while the old master
+     * keeps running as its replica and answers clients that still write to it with {@code MOVED}.
+     *
+     * @return the port of the new master
+     */
+    public int plannedFailover(String destination, Duration timeout) throws Exception {
+        int old = masterPort(destination);
+        int replica = org.awaitility.Awaitility.await("a replica of master " + old).atMost(timeout)
+                .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> replicaPort(destination), p -> p > 0);
+        try (Jedis j = node(replica)) {
+            j.clusterFailover();
+        }
+        org.awaitility.Awaitility.await("replica " + replica + " promoted in place of master " + old).atMost(timeout)
+                .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> masterPort(destination) == replica);
+        cluster.awaitHealthy(timeout);
+        return replica;
+    }
+
+    /** @return the port of a replica of the master that owns the key's slot, as the master says */
+    private int replicaPort(String key) {
+        int slot = JedisClusterCRC16.getSlot(key);
+        try (Jedis j = master(key)) {
+            for (Object range : j.clusterSlots()) {
+                List<?> r = (List<?>) range;
+                if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1) && r.size() > 3) {
+                    return ((Long) ((List<?>) r.get(3)).get(1)).intValue();
+                }
+            }
+        }
+        throw new IllegalStateException("the master of slot " + slot + " (key '" + key + "') has no replica: "
+                + describe(slot));
+    }
+
+    private String describe(int slot) {
+        StringBuilder b = new StringBuilder();
+        for (int port : runningPorts()) {
+            try (Jedis j = node(port)) {
+                b.append(port).append(" says ").append(j.clusterNodes().replace('\n', ';')).append(" | ");
+            } catch (RuntimeException e) {
+                b.append(port).append(": ").append(e.getMessage()).append(" | ");
+            }
+        }
+        return b.toString();
+    }
+
     /** Starts every stopped node again (a former master rejoins as a replica) and waits for a healthy cluster. */
     public void restartStopped(Duration timeout) throws Exception {
         for (int port : cluster.ports()) {
@@ -133,7 +182,29 @@ public final class RedisClusterKitBroker implements KitBroker, BrokerProbe, Auto
                 cluster.start(port, timeout);
             }
         }
+        awaitFullStrength(timeout);
+    }
+
+    /**
+     * Waits until every slot is served and every node names a replica for every master (a
+     * former master that rejoined is attached to the one that replaced it).
+     */
+    public void awaitFullStrength(Duration timeout) throws Exception {
         cluster.awaitHealthy(timeout);
+        org.awaitility.Awaitility.await("every master has a replica, as every node sees it").atMost(timeout)
+                .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(this::everyMasterReplicated);
+    }
+
+    private boolean everyMasterReplicated() {
+        for (int port : runningPorts()) {
+            try (Jedis j = node(port)) {
+                if (!j.clusterSlots().stream().allMatch(range -> ((List<?>) range).size() > 3)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Override
