@@ -257,7 +257,7 @@ public final class RedisClusterKitBroker implements KitBroker, BrokerProbe, Auto
     @Override
     public String whyNot(Fault fault) {
         return switch (fault) {
-            case RESTART -> "redis-cluster: a node's stop is the failover scenario (RedisClusterFailoverTest), not a restart in place";
+            case RESTART -> "redis-cluster: a node is stopped in the master failover scenarios (family 26 of RedisClusterCompatibilityTest), not restarted in place";
             default -> "redis-cluster offers no " + fault + " fault";
         };
     }
