@@ -136,8 +136,8 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
                 for (int i = 1; i < times.size(); i++) {
                     gap = Math.max(gap, times.get(i) - times.get(i - 1));
                 }
-                System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d promoted after %d ms;"
-                                + " first handling after the promotion %d ms after the stop; longest pause in handling %d ms;"
+                System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d promoted %d ms after the fault began;"
+                                + " first handling after the promotion %d ms after the fault began; longest pause in handling %d ms;"
                                 + " %d messages, %d duplicates%n",
                         before, after, TimeUnit.NANOSECONDS.toMillis(promotedAt - stoppedAt),
                         TimeUnit.NANOSECONDS.toMillis(firstAfter - stoppedAt), TimeUnit.NANOSECONDS.toMillis(gap), n,
