@@ -131,28 +131,27 @@ public final class RedisClusterServers implements AutoCloseable {
      * @throws IOException when that does not happen within the timeout
      */
     public void awaitHealthy(Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            boolean ok = true;
-            for (int port : ports()) {
-                if (!running(port)) {
-                    continue;
-                }
-                String info = clusterInfo(port);
-                if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
-                    ok = false;
-                    last = port + ": " + info.lines().limit(4).collect(Collectors.joining(" "));
-                    break;
-                }
-            }
-            if (ok) {
-                return;
-            }
-            // The cluster's own gossip is what we wait for; there is nothing to be notified of.
-            TimeUnit.MILLISECONDS.sleep(100);
+        java.util.concurrent.atomic.AtomicReference<String> last = new java.util.concurrent.atomic.AtomicReference<>("");
+        try {
+            org.awaitility.Awaitility.await("cluster_state:ok on every running node").atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> healthy(last));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IOException("the Redis Cluster " + seeds() + " was not healthy within " + timeout + "; last: " + last.get(), e);
         }
-        throw new IOException("the Redis Cluster " + seeds() + " was not healthy within " + timeout + "; last: " + last);
+    }
+
+    private boolean healthy(java.util.concurrent.atomic.AtomicReference<String> last) {
+        for (int port : ports()) {
+            if (!running(port)) {
+                continue;
+            }
+            String info = clusterInfo(port);
+            if (!info.contains("cluster_state:ok") || !info.contains("cluster_slots_ok:16384")) {
+                last.set(port + ": " + info.lines().limit(4).collect(Collectors.joining(" ")));
+                return false;
+            }
+        }
+        return true;
     }
 
     private synchronized LocalServer node(int port) {
