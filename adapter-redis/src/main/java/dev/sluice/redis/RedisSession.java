@@ -281,11 +281,6 @@ final class RedisSession implements BrokerSession {
         }
     }
 
-    /** @return the server that holds the channel's keys */
-    StreamOwner owner() {
-        return pool;
-    }
-
     /** Also tells the channel whether the server answers: its health is DOWN while it does not. */
     private void refresh() {
         try (Jedis j = pool.pooled()) {
