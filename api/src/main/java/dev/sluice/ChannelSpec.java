@@ -216,6 +216,10 @@ public final class ChannelSpec {
     /** @return the URI with any password replaced by {@code ***}, for messages and logs */
     public String redactedUri() {
         String info = uri.getRawUserInfo();
+        String authority = uri.getRawAuthority();
+        if (info == null && authority != null && authority.contains("@")) {
+            info = authority.substring(0, authority.lastIndexOf('@')); // a host list (redis-cluster://a:1,b:2) is no server authority
+        }
         if (info == null || !info.contains(":")) {
             return uri.toString();
         }

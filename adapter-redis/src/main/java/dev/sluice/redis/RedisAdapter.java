@@ -6,13 +6,12 @@ import dev.sluice.spi.BrokerAdapter;
 import dev.sluice.spi.BrokerEvents;
 import dev.sluice.spi.BrokerSession;
 import java.util.Set;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 
 /**
  * The adapter for Redis Streams, {@code redis://host:port/stream} and {@code rediss://} (TLS),
- * through Jedis. See {@link RedisEndpoint} for the URI's parameters. Registered through
+ * and on Redis Cluster {@code redis-cluster://host1:port1,host2:port2/stream} (and
+ * {@code rediss-cluster://}), through Jedis. See {@link RedisEndpoint} for the URI's parameters. Registered through
  * {@link java.util.ServiceLoader}; does no I/O until a channel is opened.
  */
 public final class RedisAdapter implements BrokerAdapter {
@@ -24,26 +23,23 @@ public final class RedisAdapter implements BrokerAdapter {
 
     @Override
     public Set<String> schemes() {
-        return Set.of("redis", "rediss");
+        return Set.of("redis", "rediss", "redis-cluster", "rediss-cluster");
     }
 
     @Override
     public BrokerSession connect(ChannelSpec spec, BrokerEvents events) {
         RedisEndpoint endpoint = RedisEndpoint.of(spec);
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
-        poolConfig.setMaxTotal(8);
-        poolConfig.setTestOnBorrow(false);
-        JedisPool pool = new JedisPool(poolConfig, endpoint.hostAndPort(), endpoint.controlConfig());
+        StreamOwner pool = new StreamOwner(endpoint);
         int maxPayloadBytes;
-        try (Jedis j = pool.getResource()) {
+        try (Jedis j = pool.pooled()) {
             j.ping();
             maxPayloadBytes = RedisSession.maxPayloadBytes(j);
         } catch (RuntimeException e) {
             pool.close();
             if (e instanceof redis.clients.jedis.exceptions.JedisAccessControlException) {
-                throw new BrokerUnavailableException("Redis at " + endpoint.hostAndPort() + " refused the login: " + e.getMessage(), e);
+                throw new BrokerUnavailableException("Redis at " + endpoint.nodes() + " refused the login: " + e.getMessage(), e);
             }
-            throw BrokerUnavailableException.of("Redis at " + endpoint.hostAndPort(), spec.connectTimeout(), e);
+            throw BrokerUnavailableException.of("Redis at " + endpoint.nodes(), spec.connectTimeout(), e);
         }
         return new RedisSession(spec, endpoint, pool, events, maxPayloadBytes);
     }

@@ -12,10 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntryBinary;
@@ -72,7 +72,7 @@ final class RedisReceiver implements BrokerReceiver {
     }
 
     private final RedisSession session;
-    private final JedisPool pool;
+    private final StreamOwner pool;
     private final RedisEndpoint endpoint;
     private final String group;
     private final String consumer;
@@ -96,7 +96,7 @@ final class RedisReceiver implements BrokerReceiver {
     /** True from a (re)connect until this member re-read its own pending entries it does not hold (fetch thread only). */
     private boolean ownPendingOwed;
 
-    RedisReceiver(RedisSession session, JedisPool pool, RedisEndpoint endpoint, String group, String consumer,
+    RedisReceiver(RedisSession session, StreamOwner pool, RedisEndpoint endpoint, String group, String consumer,
                   ConsumerPolicy policy) {
         this.session = session;
         this.pool = pool;
@@ -147,7 +147,7 @@ final class RedisReceiver implements BrokerReceiver {
             if (id < 0) {
                 return;
             }
-            try (Jedis j = pool.getResource()) {
+            try (Jedis j = pool.pooled()) {
                 if (j.clientUnblock(id) == 1) {
                     return;
                 }
@@ -192,7 +192,7 @@ final class RedisReceiver implements BrokerReceiver {
             }
             try {
                 if (connection == null) {
-                    connection = new Jedis(endpoint.hostAndPort(), endpoint.blockingConfig());
+                    connection = new Jedis(pool.address(), endpoint.blockingConfig());
                     clientId = connection.clientId();
                     ownPendingOwed = true; // a read or an ack may have been lost with the old connection
                 }
@@ -215,13 +215,22 @@ final class RedisReceiver implements BrokerReceiver {
                 hand(fetched);
             } catch (JedisConnectionException e) {
                 sink.onError(e);
+                pool.lost();
                 dropConnection();
                 synchronized (this) {
                     retries.putAll(toMap(due)); // try them again once connected
                     waitQuietly(200);
                 }
             } catch (JedisDataException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
+                if (e instanceof JedisRedirectionException) {
+                    // MOVED: the slot has another master now (a failover); find it and read there
+                    sink.onError(e);
+                    pool.lost();
+                    dropConnection();
+                    synchronized (this) {
+                        retries.putAll(toMap(due));
+                    }
+                } else if (e.getMessage() != null && e.getMessage().startsWith("NOGROUP")) {
                     session.ensureGroup(group); // the stream or the group went away (deleted, restarted)
                 } else {
                     sink.onError(e);

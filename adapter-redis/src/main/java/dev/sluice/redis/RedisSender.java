@@ -15,6 +15,7 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisRedirectionException;
 import redis.clients.jedis.params.XAddParams;
 
 /**
@@ -87,6 +88,7 @@ final class RedisSender extends SerialSender {
 
 
     private final RedisEndpoint endpoint;
+    private final StreamOwner owner;
     private final byte[] stream;
     private final BacklogLimit limit;
     private final BrokerEvents events;
@@ -94,9 +96,10 @@ final class RedisSender extends SerialSender {
     private volatile boolean oom;
     private volatile Jedis connection;
 
-    RedisSender(RedisEndpoint endpoint, BacklogLimit limit, BrokerEvents events, int maxPayloadBytes) {
+    RedisSender(RedisEndpoint endpoint, StreamOwner owner, BacklogLimit limit, BrokerEvents events, int maxPayloadBytes) {
         super("sluice-redis-send-" + endpoint.stream(), PIPELINE);
         this.endpoint = endpoint;
+        this.owner = owner;
         this.stream = StreamCodec.bytes(endpoint.stream());
         this.limit = limit;
         this.events = events;
@@ -115,7 +118,7 @@ final class RedisSender extends SerialSender {
         List<Response<?>> replies = new ArrayList<>(messages.size());
         try {
             if (connection == null) {
-                connection = new Jedis(endpoint.hostAndPort(), endpoint.config());
+                connection = new Jedis(owner.address(), endpoint.config());
             }
             Pipeline p = connection.pipelined();
             for (Message message : messages) {
@@ -125,12 +128,20 @@ final class RedisSender extends SerialSender {
             }
             p.sync();
         } catch (JedisConnectionException e) {
+            owner.lost();
             dropConnection();
             return Collections.nCopies(messages.size(), SendResult.failed(e));
         }
         List<SendResult> results = new ArrayList<>(messages.size());
+        boolean moved = false;
         for (int i = 0; i < messages.size(); i++) {
-            results.add(outcome(messages.get(i), replies.get(i)));
+            SendResult r = outcome(messages.get(i), replies.get(i));
+            moved |= r.cause() instanceof JedisRedirectionException;
+            results.add(r);
+        }
+        if (moved) { // a failover gave the slot to another master: the next write goes there
+            owner.lost();
+            dropConnection();
         }
         return results;
     }

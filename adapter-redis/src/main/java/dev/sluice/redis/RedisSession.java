@@ -27,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -60,9 +59,11 @@ final class RedisSession implements BrokerSession {
     private final ChannelSpec spec;
     private final RedisEndpoint endpoint;
     private final BrokerEvents events;
-    private final JedisPool pool;
+    private final StreamOwner pool;
     private final RedisSender sender;
     private final String deadLetter;
+    /** The server of the dead letter stream: the channel's own unless a named dead letter hashes elsewhere on a cluster. */
+    private final StreamOwner deadLetterOwner;
     private final List<RedisReceiver> receivers = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService refresher;
     /** Sends the handlers' acks, so that no handler waits for an ack's round trip. */
@@ -72,13 +73,15 @@ final class RedisSession implements BrokerSession {
     private volatile boolean closed;
 
     /** @param maxPayloadBytes the server's limit, {@link #maxPayloadBytes(Jedis)} as read at open */
-    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, JedisPool pool, BrokerEvents events, int maxPayloadBytes) {
+    RedisSession(ChannelSpec spec, RedisEndpoint endpoint, StreamOwner pool, BrokerEvents events, int maxPayloadBytes) {
         this.spec = spec;
         this.endpoint = endpoint;
         this.events = events;
         this.pool = pool;
-        this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.stream() + ".dlq");
-        this.sender = new RedisSender(endpoint, spec.backlog().orElse(null), events, maxPayloadBytes);
+        this.deadLetter = spec.consumer().deadLetter().orElse(endpoint.defaultDeadLetter());
+        this.deadLetterOwner = endpoint.cluster() && redis.clients.jedis.util.JedisClusterCRC16.getSlot(deadLetter) != pool.slot()
+                ? new StreamOwner(endpoint, deadLetter) : pool;
+        this.sender = new RedisSender(endpoint, pool, spec.backlog().orElse(null), events, maxPayloadBytes);
         this.acker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "sluice-redis-ack-" + endpoint.stream());
             t.setDaemon(true);
@@ -121,7 +124,7 @@ final class RedisSession implements BrokerSession {
 
     /** Creates the group (reading from the start of the stream) unless it exists. */
     void ensureGroup(String group) {
-        try (Jedis j = pool.getResource()) {
+        try (Jedis j = pool.pooled()) {
             try {
                 j.xgroupCreate(endpoint.stream(), group, new StreamEntryID(0, 0), true);
             } catch (JedisDataException e) {
@@ -205,12 +208,12 @@ final class RedisSession implements BrokerSession {
             return;
         }
         for (int attempt = 0; attempt < 2; attempt++) { // once more on a fresh connection after a cut
-            try (Jedis j = pool.getResource()) {
+            try (Jedis j = pool.pooled()) {
                 xack(j, trip);
                 trip.forEach(a -> a.sent().run());
                 return;
             } catch (RuntimeException e) {
-                // tried again below, or by the refresher once the server answers
+                lostOwner(e); // tried again below, or by the refresher once the server answers
             }
         }
         // Not lost: the handlers finished, so a redelivery would only be a late duplicate.
@@ -255,22 +258,41 @@ final class RedisSession implements BrokerSession {
         Message dead = message.header("x-dead-letter-reason", reason)
                 .header("x-original-destination", endpoint.stream())
                 .header("x-attempts", Integer.toString(attempts));
-        try (Jedis j = pool.getResource()) {
+        try (Jedis j = deadLetterOwner.pooled()) {
             j.xadd(StreamCodec.bytes(deadLetter), XAddParams.xAddParams(), StreamCodec.encode(dead, endpoint.payloadField()));
+        } catch (RuntimeException e) {
+            if (e instanceof redis.clients.jedis.exceptions.JedisConnectionException
+                    || e instanceof redis.clients.jedis.exceptions.JedisRedirectionException) {
+                deadLetterOwner.lost();
+            }
+            throw e;
         }
         ack(group, id, sent);
     }
 
+    /**
+     * A cut connection, or a {@code MOVED} reply (a failover gave the slot to another master):
+     * the next call asks the cluster for the slot's owner again.
+     */
+    void lostOwner(RuntimeException e) {
+        if (e instanceof redis.clients.jedis.exceptions.JedisConnectionException
+                || e instanceof redis.clients.jedis.exceptions.JedisRedirectionException) {
+            pool.lost();
+        }
+    }
+
     /** Also tells the channel whether the server answers: its health is DOWN while it does not. */
     private void refresh() {
-        try (Jedis j = pool.getResource()) {
+        try (Jedis j = pool.pooled()) {
             resendLostAcks(j);
             trimByAge(j);
             backlog = readBacklog(j);
             events.reachable();
         } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+            pool.lost();
             events.unreachable("Redis at " + endpoint.hostAndPort() + ": " + e.getMessage()); // keep the last figure
         } catch (RuntimeException e) {
+            lostOwner(e);
             events.reachable(); // it answered, with an error: keep the last figure, try again at the next refresh
         }
     }
@@ -405,6 +427,9 @@ final class RedisSession implements BrokerSession {
             refresher.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (deadLetterOwner != pool) {
+            deadLetterOwner.close();
         }
         pool.close();
     }

@@ -7,6 +7,7 @@ import dev.sluice.ChannelSpec;
 import dev.sluice.Sluice;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 class RedisEndpointTest {
 
@@ -41,8 +42,52 @@ class RedisEndpointTest {
     }
 
     @Test
-    @DisplayName("is found by ServiceLoader for redis and rediss")
+    @DisplayName("is found by ServiceLoader for redis, rediss, redis-cluster and rediss-cluster")
     void discovered() {
-        assertThat(Sluice.installedSchemes()).contains("redis", "rediss", "mem");
+        assertThat(Sluice.installedSchemes()).contains("redis", "rediss", "redis-cluster", "rediss-cluster", "mem");
+    }
+
+    @Test
+    @DisplayName("reads a cluster's seed list and credentials from redis-cluster://, and hides the password in messages")
+    void parsesClusterUri() {
+        ChannelSpec spec = ChannelSpec.of("rediss-cluster://app:s%40cret@10.0.0.1:7000,10.0.0.2:7001,node3/orders?claimIdleMs=5000");
+        RedisEndpoint e = RedisEndpoint.of(spec);
+        assertThat(e.cluster()).isTrue();
+        assertThat(e.nodes()).extracting(Object::toString).containsExactly("10.0.0.1:7000", "10.0.0.2:7001", "node3:6379");
+        assertThat(e.stream()).isEqualTo("orders");
+        assertThat(e.config().isSsl()).isTrue();
+        assertThat(e.config().getUser()).isEqualTo("app");
+        assertThat(e.config().getPassword()).isEqualTo("s@cret");
+        assertThat(spec.redactedUri()).doesNotContain("s%40cret").contains("app:***@10.0.0.1:7000");
+        assertThat(RedisEndpoint.of(ChannelSpec.of("redis://127.0.0.1/orders")).cluster()).isFalse();
+    }
+
+    @Test
+    @DisplayName("on a cluster the default dead letter carries the stream's hash tag; on a single node it stays stream.dlq")
+    void deadLetterSharesTheSlot() {
+        assertThat(RedisEndpoint.of(ChannelSpec.of("redis://127.0.0.1/orders")).defaultDeadLetter()).isEqualTo("orders.dlq");
+        assertThat(RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000/orders")).defaultDeadLetter()).isEqualTo("{orders}.dlq");
+        assertThat(RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000/%7Borders%7D.eu")).defaultDeadLetter())
+                .isEqualTo("{orders}.eu.dlq");
+        for (String stream : java.util.List.of("orders", "{orders}.eu", "a{b}c", "a{b}c{d}")) {
+            assertThat(JedisClusterCRC16.getSlot(RedisEndpoint.deadLetterOf(stream, true))).as(stream)
+                    .isEqualTo(JedisClusterCRC16.getSlot(stream));
+        }
+        // Braces Redis does not take for a tag: no dead letter name can share the slot, so it is refused.
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000/x%7B%7Dy")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("stream (x{}y) has braces that are no hash tag");
+    }
+
+    @Test
+    @DisplayName("refuses a cluster URI with a bad seed or a database other than 0, naming it")
+    void badClusterInput() {
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000,:7001/s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty host in its seed list '127.0.0.1:7000,:7001'");
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:seven/s")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("port of 127.0.0.1 (seven) must be a whole number of at least 1");
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000/s?db=2")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("db (2) must be 0 on Redis Cluster, which has no other database");
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis-cluster://127.0.0.1:7000")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names no stream; expected redis-cluster://host1:7000,host2:7001/stream");
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XAddParams;
@@ -34,9 +34,10 @@ final class RedisForeignClient implements ForeignClient {
     private static final List<String> STREAM_FIELDS = List.of("length", "last-generated-id", "max-deleted-entry-id",
             "entries-added", "recorded-first-entry-id");
 
-    private final Supplier<Jedis> connections;
+    /** A connection to the server that holds a destination (on a cluster, its slot's master). */
+    private final Function<String, Jedis> connections;
 
-    RedisForeignClient(Supplier<Jedis> connections) {
+    RedisForeignClient(Function<String, Jedis> connections) {
         this.connections = connections;
     }
 
@@ -52,7 +53,7 @@ final class RedisForeignClient implements ForeignClient {
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         fields.put(PAYLOAD_FIELD.getBytes(StandardCharsets.UTF_8), m.body());
         m.headers().forEach((k, v) -> fields.put(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8)));
-        try (Jedis j = connections.get()) {
+        try (Jedis j = connections.apply(destination)) {
             j.xadd(destination.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(), fields);
         }
     }
@@ -63,7 +64,7 @@ final class RedisForeignClient implements ForeignClient {
         Map<byte[], byte[]> fields = new LinkedHashMap<>();
         fields.put("p".getBytes(StandardCharsets.UTF_8), body);
         fields.put("r".getBytes(StandardCharsets.UTF_8), "high".getBytes(StandardCharsets.UTF_8));
-        try (Jedis j = connections.get()) {
+        try (Jedis j = connections.apply(destination)) {
             j.xadd(destination.getBytes(StandardCharsets.UTF_8), XAddParams.xAddParams(), fields);
         }
         return Optional.of("field r=high");
@@ -84,7 +85,7 @@ final class RedisForeignClient implements ForeignClient {
         for (NativeMessage m : messages) {
             write(destination, m);
         }
-        try (Jedis j = connections.get()) {
+        try (Jedis j = connections.apply(destination)) {
             j.xgroupCreate(destination, appGroup, new StreamEntryID(0, 0), false);
             List<StreamEntry> read = j.xreadGroup(appGroup, APP_CONSUMER, XReadGroupParams.xReadGroupParams().count(2),
                     Map.of(destination, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)).get(0).getValue();
@@ -106,7 +107,7 @@ final class RedisForeignClient implements ForeignClient {
     @Override
     public Optional<Map<String, String>> settings(String destination, String appGroup) {
         Map<String, String> settings = new TreeMap<>();
-        try (Jedis j = connections.get()) {
+        try (Jedis j = connections.apply(destination)) {
             if (!j.exists(destination)) {
                 return Optional.of(Map.of("stream", "absent"));
             }
@@ -141,7 +142,7 @@ final class RedisForeignClient implements ForeignClient {
     public List<NativeMessage> read(String destination, int count, Duration within) {
         List<NativeMessage> out = new ArrayList<>();
         long deadline = System.nanoTime() + within.toNanos();
-        try (Jedis j = connections.get()) {
+        try (Jedis j = connections.apply(destination)) {
             while (out.size() < count && System.nanoTime() < deadline) {
                 out.clear();
                 for (StreamEntry e : j.xrange(destination, (StreamEntryID) null, (StreamEntryID) null, count)) {

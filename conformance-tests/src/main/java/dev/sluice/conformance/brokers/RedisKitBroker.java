@@ -54,7 +54,7 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
 
     @Override
     public java.util.Optional<dev.sluice.conformance.ForeignClient> foreign() {
-        return java.util.Optional.of(new RedisForeignClient(this::direct));
+        return java.util.Optional.of(new RedisForeignClient(destination -> direct()));
     }
 
     @Override

@@ -89,6 +89,29 @@ final class LocalServer implements RestartableServer {
     }
 
     /**
+     * One node of a Redis Cluster the kit starts ({@link RedisClusterServers}): {@code cluster-enabled},
+     * its node file in its own directory, {@code cluster-node-timeout} {@code nodeTimeoutMillis} (a
+     * master that stops is failed over by its replica after about that long), an append-only file
+     * synced every second, and {@code proto-max-bulk-len} at {@value #MAX_PAYLOAD_BYTES} bytes. A
+     * stop is a SIGTERM: a master waits for its replicas to catch up before it exits.
+     */
+    static LocalServer redisClusterNode(Path executable, int port, Path dir, long nodeTimeoutMillis, Duration timeout)
+            throws Exception {
+        Files.createDirectories(dir);
+        ProcessBuilder pb = new ProcessBuilder(executable.toString(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", Long.toString(nodeTimeoutMillis),
+                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                "--proto-max-bulk-len", Integer.toString(MAX_PAYLOAD_BYTES),
+                "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()));
+        LocalServer server = new LocalServer(pb, dir, URI.create("redis://127.0.0.1:" + port), LocalServer::redisAnswersPing,
+                () -> { }, null);
+        server.startOrClose(timeout);
+        return server;
+    }
+
+    /**
      * A RabbitMQ node of its own: its node name, AMQP and distribution ports, database and log
      * directories, no plugins, and {@code max_message_size} at {@value #MAX_PAYLOAD_BYTES} bytes. A
      * restart stops the whole node ({@code rabbitmqctl stop}, not only the application) and starts

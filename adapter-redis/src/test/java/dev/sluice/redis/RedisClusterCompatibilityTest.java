@@ -1,0 +1,187 @@
+package dev.sluice.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.BackpressureChannel;
+import dev.sluice.ConsumerPolicy;
+import dev.sluice.Message;
+import dev.sluice.Overflow;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.SendResult;
+import dev.sluice.conformance.BrokerCompatibilityKit;
+import dev.sluice.conformance.KitBroker;
+import dev.sluice.conformance.Received;
+import dev.sluice.conformance.ScenarioFamily;
+import dev.sluice.conformance.brokers.RedisClusterKitBroker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole conformance kit on a Redis Cluster the kit starts from the PATH (3 masters, 3
+ * replicas, {@code redis-cluster://} with every node as a seed), and a master failover mid-stream.
+ * Skipped, with the reason, when {@code redis-server} or {@code redis-cli} is not on the PATH (a
+ * failure with {@code -Dsluice.brokers.required=redis}).
+ */
+@DisplayName("redis-cluster:// conformance")
+class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
+
+    private static RedisClusterKitBroker broker;
+
+    @Override
+    protected KitBroker broker() {
+        return cluster();
+    }
+
+    static RedisClusterKitBroker cluster() {
+        synchronized (RedisClusterCompatibilityTest.class) {
+            if (broker == null) {
+                broker = ClusterBrokers.start();
+            }
+            return broker;
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        synchronized (RedisClusterCompatibilityTest.class) {
+            if (broker != null) {
+                broker.close();
+                broker = null;
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("26 master failover")
+    class Failover extends ScenarioFamily {
+
+        private static final int PRODUCER_IN_FLIGHT = 5;
+        private static final int CONSUMER_IN_FLIGHT = 10;
+
+        Failover() {
+            super(RedisClusterCompatibilityTest::cluster);
+        }
+
+        @Test
+        @DisplayName("the stream's master stops mid-stream: its replica takes over, nothing is lost, duplicates stay within the in-flight caps, the channel carries on")
+        void masterFailoverMidStream() throws Exception {
+            runThrough("master stopped", (cluster, destination) -> {
+                cluster.failover(destination, cluster.patience());
+            });
+        }
+
+        @Test
+        @DisplayName("a planned failover (CLUSTER FAILOVER) mid-stream: MOVED replies take the channel to the new master, nothing is lost")
+        void plannedFailoverMidStream() throws Exception {
+            runThrough("planned (CLUSTER FAILOVER)", (cluster, destination) -> {
+                cluster.plannedFailover(destination, cluster.patience());
+            });
+        }
+
+        private interface Move {
+            void run(RedisClusterKitBroker cluster, String destination) throws Exception;
+        }
+
+        private void runThrough(String kind, Move move) throws Exception {
+            RedisClusterKitBroker cluster = cluster();
+            cluster.awaitFullStrength(cluster.patience()); // a replica ready to take over
+            String destination = fresh("failover");
+            int n = scaled(2_000);
+            BackpressureChannel ch = open(spec(destination)
+                    .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(cluster.patience())))
+                    .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
+            Received received = new Received();
+            ConcurrentLinkedQueue<Long> handledAt = new ConcurrentLinkedQueue<>();
+            ch.consumer(group).start(d -> {
+                received.handle(d);
+                handledAt.add(System.nanoTime());
+            });
+            List<SendResult> results = new CopyOnWriteArrayList<>();
+            // Half before the fault, half from the moment it begins: sends in flight as the master goes.
+            CountDownLatch faultBegins = new CountDownLatch(1);
+            CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < n; i++) {
+                    if (i == n / 2) {
+                        try {
+                            faultBegins.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    results.add(ch.producer().send(Message.of("m" + i)));
+                }
+            });
+            await().until(() -> received.count() >= n / 4);
+            int before = cluster.masterPort(destination);
+            long stoppedAt = System.nanoTime();
+            faultBegins.countDown();
+            move.run(cluster, destination);
+            long promotedAt = System.nanoTime();
+            try {
+                int after = cluster.masterPort(destination);
+                assertThat(after).as("the slot's master after the failover").isNotEqualTo(before);
+
+                producer.get(cluster.patience().toMillis(), TimeUnit.MILLISECONDS);
+                assertThat(results).hasSize(n).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
+                assertThat(ch.producer().flush(cluster.patience())).as("every send confirmed after the failover").isTrue();
+                await().until(() -> received.distinct().size() == n);
+                assertThat(ch.pressure().producer().failed()).as("sends lost").isZero();
+                assertThat(received.duplicates()).as("duplicates").isLessThanOrEqualTo(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
+                // From the broker's side: the new master holds no entry pending for the group.
+                await("nothing pending on the new master").until(() -> brokerFigure(probe().unacked(destination, group), "pending") == 0);
+
+                List<Long> times = new ArrayList<>(handledAt);
+                long firstAfter = times.stream().filter(t -> t > promotedAt).mapToLong(Long::longValue).min().orElseThrow();
+                long gap = 0;
+                for (int i = 1; i < times.size(); i++) {
+                    gap = Math.max(gap, times.get(i) - times.get(i - 1));
+                }
+                System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d promoted %d ms after the fault began;"
+                                + " first handling after the promotion %d ms after the fault began; longest pause in handling %d ms;"
+                                + " %d messages, %d duplicates%n",
+                        before, after, TimeUnit.NANOSECONDS.toMillis(promotedAt - stoppedAt),
+                        TimeUnit.NANOSECONDS.toMillis(firstAfter - stoppedAt), TimeUnit.NANOSECONDS.toMillis(gap), n,
+                        received.duplicates());
+            } finally {
+                cluster.restartStopped(cluster.patience());
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("27 every key in the stream's hash slot")
+    class Slots extends ScenarioFamily {
+
+        Slots() {
+            super(RedisClusterCompatibilityTest::cluster);
+        }
+
+        @Test
+        @DisplayName("the default dead letter is {stream}.dlq on the stream's own master, beside the stream")
+        void defaultDeadLetterBesideTheStream() throws Exception {
+            RedisClusterKitBroker cluster = cluster();
+            String destination = fresh("slot");
+            BackpressureChannel ch = open(spec(destination).consumer(ConsumerPolicy.pull(1).maxAttempts(1).redeliveryDelay(Duration.ZERO)));
+            ch.consumer(group).start(d -> {
+                throw new IllegalStateException("always fails");
+            });
+            assertThat(ch.producer().send(Message.of("poison")).isAccepted()).isTrue();
+            await("dead-lettered").until(() -> ch.pressure().consumer().deadLettered() == 1);
+            try (redis.clients.jedis.Jedis master = cluster.master(destination)) {
+                assertThat(master.xlen("{" + destination + "}.dlq")).as("entries in {stream}.dlq on the stream's master").isEqualTo(1);
+                assertThat(master.xpending(destination, group).getTotal()).as("pending in the stream's group").isZero();
+            }
+        }
+    }
+}
