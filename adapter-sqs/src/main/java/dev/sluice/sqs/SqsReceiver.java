@@ -23,12 +23,16 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
  * Polling stops while paused; messages a receive brings back after a pause are made visible
  * again at once. While a handler runs, its message's visibility is extended every half timeout,
  * so a slow handler never sees its message delivered a second time. Ack is {@code DeleteMessage},
- * nack {@code ChangeMessageVisibility(delay)}, and {@code ApproximateReceiveCount} is the attempt,
- * less the receives this process gave back unhandled ({@link GiveBacks}).
+ * nack {@code ChangeMessageVisibility(delay)}, both sent by the session's {@link SqsSettler} so the
+ * handler never waits for the round trip; a settled delivery counts against the credit until SQS
+ * answered its settlement, so the messages SQS holds invisible for this consumer never exceed the
+ * cap. {@code ApproximateReceiveCount} is the attempt, less the receives this process gave back
+ * unhandled ({@link GiveBacks}).
  */
 final class SqsReceiver implements BrokerReceiver {
 
     private final SqsSession session;
+    private final SqsSettler settler;
     private final SqsClient sqs;
     private final String queueUrl;
     private final ConsumerPolicy policy;
@@ -38,16 +42,19 @@ final class SqsReceiver implements BrokerReceiver {
 
     // guarded by this
     private long credit;
+    /** Deliveries the channel settled whose settlement SQS has not answered yet: still invisible there. */
+    private long settling;
     private boolean paused;
     private boolean stopped;
 
     private Thread thread;
     private DeliverySink sink;
 
-    SqsReceiver(SqsSession session, SqsClient sqs, String queueUrl, ConsumerPolicy policy, int visibilitySeconds,
-                GiveBacks giveBacks) {
+    SqsReceiver(SqsSession session, SqsSettler settler, SqsClient sqs, String queueUrl, ConsumerPolicy policy,
+                int visibilitySeconds, GiveBacks giveBacks) {
         this.giveBacks = giveBacks;
         this.session = session;
+        this.settler = settler;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.policy = policy;
@@ -85,7 +92,7 @@ final class SqsReceiver implements BrokerReceiver {
         while (true) {
             int n;
             synchronized (this) {
-                while (!stopped && (paused || credit == 0)) {
+                while (!stopped && (paused || credit - settling <= 0)) {
                     try {
                         wait(1_000);
                     } catch (InterruptedException e) {
@@ -95,7 +102,7 @@ final class SqsReceiver implements BrokerReceiver {
                 if (stopped) {
                     return;
                 }
-                n = (int) Math.min(10, credit);
+                n = (int) Math.min(10, credit - settling);
             }
             ReceiveMessageResponse response;
             try {
@@ -186,6 +193,15 @@ final class SqsReceiver implements BrokerReceiver {
         }
     }
 
+    private synchronized void settlingStarted() {
+        settling++;
+    }
+
+    private synchronized void settled() {
+        settling--;
+        notifyAll();
+    }
+
     boolean isStopped() {
         synchronized (this) {
             return stopped;
@@ -255,26 +271,28 @@ final class SqsReceiver implements BrokerReceiver {
             return id;
         }
 
+        /**
+         * Queues the {@code DeleteMessage} and returns. The message stays in the extended set
+         * until SQS answered, so it does not come back while the delete is retried; a delete given
+         * up leaves it to come back after its visibility timeout (at-least-once).
+         */
         @Override
         public void ack() {
-            inFlight.remove(id);
             giveBacks.forget(id);
-            try {
-                sqs.deleteMessage(r -> r.queueUrl(queueUrl).receiptHandle(receipt));
-            } catch (SdkException e) {
-                // it comes back after its visibility timeout: at-least-once
-            }
+            settlingStarted();
+            settler.delete(receipt, () -> {
+                inFlight.remove(id);
+                settled();
+            });
         }
 
+        /** Queues the {@code ChangeMessageVisibility(delay)} and returns; extending it stops at once. */
         @Override
         public void nack(Duration delay) {
             inFlight.remove(id);
             int seconds = (int) Math.min(43_200, (delay.toMillis() + 999) / 1000);
-            try {
-                sqs.changeMessageVisibility(r -> r.queueUrl(queueUrl).receiptHandle(receipt).visibilityTimeout(seconds));
-            } catch (SdkException e) {
-                // it comes back after its visibility timeout anyway
-            }
+            settlingStarted();
+            settler.changeVisibility(receipt, seconds, SqsReceiver.this::settled);
         }
 
         /** Visible again at once; SQS counts the receive, and {@link GiveBacks} takes it off again. */

@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 /**
  * A channel's client for one SQS queue. The depth ({@code ApproximateNumberOfMessages}) is read
  * every {@value #REFRESH_MILLIS} ms and cached, never queried per send; the same timer extends
- * the visibility of messages whose handlers still run.
+ * the visibility of messages whose handlers still run. Acks and nacks go out on the session's
+ * {@link SqsSettler} thread.
  */
 final class SqsSession implements BrokerSession {
 
@@ -43,6 +44,7 @@ final class SqsSession implements BrokerSession {
     private volatile String deadLetterUrl;
     private final String deadLetterName;
     private final SqsSender sender;
+    private final SqsSettler settler;
     private final ScheduledExecutorService timer;
     private final List<SqsReceiver> receivers = new CopyOnWriteArrayList<>();
     private final GiveBacks giveBacks = new GiveBacks();
@@ -67,6 +69,7 @@ final class SqsSession implements BrokerSession {
         int maxPayload = Math.max(0, (maxMessageBytes - 2_048) / 4 * 3);
         this.sender = new SqsSender(sqs, queueUrl, endpoint.fifo(), maxPayload, maxLength, this::estimatedDepth,
                 sentTotal::incrementAndGet, events);
+        this.settler = new SqsSettler(sqs, queueUrl, spec.connectTimeout(), endpoint.queue());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-sqs-" + endpoint.queue());
             t.setDaemon(true);
@@ -152,7 +155,7 @@ final class SqsSession implements BrokerSession {
 
     @Override
     public BrokerReceiver receiver(String group, String consumerName) {
-        SqsReceiver r = new SqsReceiver(this, sqs, queueUrl, spec.consumer(), endpoint.visibilityTimeoutSeconds(), giveBacks);
+        SqsReceiver r = new SqsReceiver(this, settler, sqs, queueUrl, spec.consumer(), endpoint.visibilityTimeoutSeconds(), giveBacks);
         receivers.add(r);
         return r;
     }
@@ -217,6 +220,7 @@ final class SqsSession implements BrokerSession {
         closed = true;
         receivers.forEach(SqsReceiver::close);
         sender.close();
+        settler.close(spec.closeTimeout()); // the handlers are done: what they settled is sent
         timer.shutdownNow();
         sqs.close();
     }

@@ -213,6 +213,10 @@ public final class FaultProxy implements AutoCloseable {
         }
 
         void start() throws IOException {
+            // A relay must not add latency of its own: with Nagle's algorithm on, the second of two
+            // writes (an HTTP body after its head) waits up to 40 ms for the peer's delayed ACK.
+            client.setTcpNoDelay(true);
+            upstream.setTcpNoDelay(true);
             relay(client.getInputStream(), upstream.getOutputStream(), "up");
             relay(upstream.getInputStream(), client.getOutputStream(), "down");
         }

@@ -1,6 +1,7 @@
 package dev.sluice.conformance.proxy;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -32,7 +33,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Each client connection gets its own connection to the server, so a client that goes away
  * takes its server connection with it, as through a plain TCP proxy. Requests are framed by
  * {@code Content-Length} or chunked encoding and relayed byte for byte; responses are relayed
- * without being read. An answered request's body is read and discarded. Clients must not
+ * without being read. An answered request's body is read and discarded. A relayed request goes
+ * to the server in one write, and every socket has Nagle's algorithm off: a request whose head
+ * and body came in two writes (as the JDK's {@code HttpURLConnection} sends them) is never held
+ * back waiting for the server's delayed ACK. Clients must not
  * pipeline (no AWS SDK HTTP client does): an answer is written as soon as its request is read.
  * Requests of the older query protocol carry no {@code X-Amz-Target} and are always relayed.
  *
@@ -256,9 +260,12 @@ public final class HttpFaultProxy implements AutoCloseable {
         }
 
         void start() throws IOException {
+            // Without this a body written after its head waits up to 40 ms for the peer's delayed ACK.
+            client.setTcpNoDelay(true);
+            upstream.setTcpNoDelay(true);
             InputStream fromClient = new BufferedInputStream(client.getInputStream());
             OutputStream toClient = client.getOutputStream();
-            OutputStream toServer = upstream.getOutputStream();
+            OutputStream toServer = new BufferedOutputStream(upstream.getOutputStream(), 16 * 1024); // head and body in one write
             InputStream fromServer = upstream.getInputStream();
             thread("up", () -> relayRequests(fromClient, toServer, toClient));
             thread("down", () -> relayResponses(fromServer, toClient));
