@@ -142,7 +142,8 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
                 await("nothing pending on the new master").until(() -> brokerFigure(probe().unacked(destination, group), "pending") == 0);
 
                 List<Long> times = new ArrayList<>(handledAt);
-                long firstAfter = times.stream().filter(t -> t > promotedAt).mapToLong(Long::longValue).min().orElseThrow();
+                // For the printout only: every message may already have been handled when the promotion is seen.
+                long firstAfter = times.stream().filter(t -> t > promotedAt).mapToLong(Long::longValue).min().orElse(promotedAt);
                 long gap = 0;
                 for (int i = 1; i < times.size(); i++) {
                     gap = Math.max(gap, times.get(i) - times.get(i - 1));
