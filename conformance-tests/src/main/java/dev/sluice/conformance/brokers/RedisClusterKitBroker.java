@@ -22,7 +22,6 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.args.ClientPauseMode;
 import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.params.ClientKillParams;
-import redis.clients.jedis.resps.StreamGroupInfo;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -210,32 +209,14 @@ public final class RedisClusterKitBroker implements KitBroker, BrokerProbe, Auto
     @Override
     public OptionalLong ready(String destination, String group) {
         try (Jedis j = master(destination)) {
-            if (!j.exists(destination)) {
-                return OptionalLong.of(0);
-            }
-            long length = j.xlen(destination);
-            for (StreamGroupInfo g : j.xinfoGroups(destination)) {
-                if (g.getName().equals(group)) {
-                    Object lag = g.getGroupInfo().get("lag");
-                    return OptionalLong.of(lag instanceof Long l ? l : Math.max(0, length - g.getPending()));
-                }
-            }
-            return OptionalLong.of(length);
+            return RedisKitBroker.ready(j, destination, group);
         }
     }
 
     @Override
     public OptionalLong unacked(String destination, String group) {
         try (Jedis j = master(destination)) {
-            if (!j.exists(destination)) {
-                return OptionalLong.of(0);
-            }
-            for (StreamGroupInfo g : j.xinfoGroups(destination)) {
-                if (g.getName().equals(group)) {
-                    return OptionalLong.of(g.getPending());
-                }
-            }
-            return OptionalLong.of(0);
+            return RedisKitBroker.unacked(j, destination, group);
         }
     }
 

@@ -6,7 +6,6 @@ import dev.sluice.conformance.ProxiedKitBroker;
 import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.io.IOException;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -60,34 +59,43 @@ public final class RedisKitBroker extends ProxiedKitBroker implements BrokerProb
     @Override
     public OptionalLong ready(String destination, String group) {
         try (Jedis j = direct()) {
-            if (!j.exists(destination)) {
-                return OptionalLong.of(0);
-            }
-            long length = j.xlen(destination);
-            List<StreamGroupInfo> groups = j.xinfoGroups(destination);
-            for (StreamGroupInfo g : groups) {
-                if (g.getName().equals(group)) {
-                    Object lag = g.getGroupInfo().get("lag");
-                    return OptionalLong.of(lag instanceof Long l ? l : Math.max(0, length - g.getPending()));
-                }
-            }
-            return OptionalLong.of(length);
+            return ready(j, destination, group);
         }
     }
 
     @Override
     public OptionalLong unacked(String destination, String group) {
         try (Jedis j = direct()) {
-            if (!j.exists(destination)) {
-                return OptionalLong.of(0);
-            }
-            for (StreamGroupInfo g : j.xinfoGroups(destination)) {
-                if (g.getName().equals(group)) {
-                    return OptionalLong.of(g.getPending());
-                }
-            }
+            return unacked(j, destination, group);
+        }
+    }
+
+    /** @return the entries of {@code destination} not yet delivered to {@code group}, read on {@code j} (its server holds the stream) */
+    static OptionalLong ready(Jedis j, String destination, String group) {
+        if (!j.exists(destination)) {
             return OptionalLong.of(0);
         }
+        long length = j.xlen(destination);
+        for (StreamGroupInfo g : j.xinfoGroups(destination)) {
+            if (g.getName().equals(group)) {
+                Object lag = g.getGroupInfo().get("lag");
+                return OptionalLong.of(lag instanceof Long l ? l : Math.max(0, length - g.getPending()));
+            }
+        }
+        return OptionalLong.of(length);
+    }
+
+    /** @return the entries {@code group} holds pending on {@code destination}, read on {@code j} */
+    static OptionalLong unacked(Jedis j, String destination, String group) {
+        if (!j.exists(destination)) {
+            return OptionalLong.of(0);
+        }
+        for (StreamGroupInfo g : j.xinfoGroups(destination)) {
+            if (g.getName().equals(group)) {
+                return OptionalLong.of(g.getPending());
+            }
+        }
+        return OptionalLong.of(0);
     }
 
     @Override
