@@ -200,19 +200,7 @@ public final class AdaptiveRate implements RateLimiter {
 
     @Override
     public boolean acquire(int permits, Duration timeout) throws InterruptedException {
-        Objects.requireNonNull(timeout, "timeout");
-        long deadline = ticker.nanoTime() + Math.max(0, timeout.toNanos());
-        while (true) {
-            long delay = tryAcquireOrDelay(permits);
-            if (delay == 0) {
-                return true;
-            }
-            long now = ticker.nanoTime();
-            if (now + delay - deadline > 0) {
-                return false;
-            }
-            ticker.sleep(delay); // the rate may change meanwhile: ask again
-        }
+        return RateLimiter.acquireBySleeping(this, ticker, permits, timeout);
     }
 
     @Override

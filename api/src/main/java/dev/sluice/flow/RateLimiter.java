@@ -41,6 +41,26 @@ public interface RateLimiter extends AutoCloseable {
     long retryAfterNanos(int permits);
 
     /**
+     * {@link #acquire} for a limiter that reserves nothing while a caller waits: asks
+     * {@code limiter} again after each delay it names, one sleep on {@code ticker} at a time, and
+     * gives up at once when a named delay does not fit in what is left of {@code timeout}.
+     */
+    static boolean acquireBySleeping(RateLimiter limiter, Ticker ticker, int permits, Duration timeout) throws InterruptedException {
+        java.util.Objects.requireNonNull(timeout, "timeout");
+        long deadline = ticker.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            long delay = limiter.tryAcquireOrDelay(permits);
+            if (delay == 0) {
+                return true;
+            }
+            if (ticker.nanoTime() + delay - deadline > 0) {
+                return false;
+            }
+            ticker.sleep(delay); // what the limiter holds may change meanwhile: ask again
+        }
+    }
+
+    /**
      * Gives back what the limiter holds — a limiter shared by a fleet returns the permits it leased
      * and has not used — once its channel no longer asks it. The channel calls it when it closes;
      * nothing for a local limiter.

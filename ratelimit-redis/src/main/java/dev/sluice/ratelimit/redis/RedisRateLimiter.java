@@ -178,19 +178,7 @@ public final class RedisRateLimiter implements RateLimiter {
      */
     @Override
     public boolean acquire(int permits, Duration timeout) throws InterruptedException {
-        Objects.requireNonNull(timeout, "timeout");
-        long deadline = ticker.nanoTime() + Math.max(0, timeout.toNanos());
-        while (true) {
-            long delay = tryAcquireOrDelay(permits);
-            if (delay == 0) {
-                return true;
-            }
-            long left = deadline - ticker.nanoTime();
-            if (timeout.isNegative() || delay > left) {
-                return false;
-            }
-            ticker.sleep(delay);
-        }
+        return RateLimiter.acquireBySleeping(this, ticker, permits, timeout);
     }
 
     @Override
