@@ -5,7 +5,6 @@ import dev.sluice.flow.RateLimiter;
 import dev.sluice.flow.Ticker;
 import dev.sluice.flow.TokenBucket;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import redis.clients.jedis.exceptions.JedisException;
 
