@@ -19,7 +19,12 @@ import org.apache.kafka.common.errors.TimeoutException;
  * Sends through one idempotent {@link KafkaProducer}. The producer's own block is the native
  * one: {@code send} waits up to {@code max.block.ms} for metadata or for room in
  * {@code buffer.memory}; when that wait runs out (or a batch expires undelivered) the broker is
- * reported blocked until a send succeeds again. {@code RecordTooLargeException} answers
+ * reported blocked until a send succeeds again. The broker is also reported blocked while the
+ * session sees a partition of the topic without a leader or with fewer in-sync replicas than
+ * {@code min.insync.replicas} (the brokers refuse {@code acks=all} writes with
+ * {@code NOT_ENOUGH_REPLICAS}, which the producer retries until {@code delivery.timeout.ms}),
+ * so that the producer policy applies instead of sends piling up in the producer's buffer.
+ * {@code RecordTooLargeException} answers
  * {@code TOO_LARGE}. Messages without a key go round robin over the partitions, so that every
  * member of a group gets work however few they are; messages with a key go where Kafka's
  * partitioner puts them, which keeps their order.
@@ -40,6 +45,7 @@ final class KafkaSender implements BrokerSender {
     private final AtomicLong unconfirmed = new AtomicLong();
     private boolean bufferBlocked;
     private boolean throttled;
+    private String replicasShort; // null: every partition has a leader and enough in-sync replicas
     private boolean reportedBlocked;
 
     KafkaSender(KafkaProducer<byte[], byte[]> producer, KafkaSession session, String topic, BrokerEvents events,
@@ -120,11 +126,26 @@ final class KafkaSender implements BrokerSender {
         }
     }
 
+    /**
+     * A partition of the topic has no leader or too few in-sync replicas for {@code acks=all}
+     * ({@code why}), or, with null, none has any more.
+     */
+    synchronized void replicasShort(String why) {
+        if (!java.util.Objects.equals(replicasShort, why)) {
+            boolean was = replicasShort != null;
+            replicasShort = why;
+            if (was != (why != null)) {
+                report();
+            }
+        }
+    }
+
     private void report() {
-        boolean blocked = bufferBlocked || throttled;
+        boolean blocked = bufferBlocked || throttled || replicasShort != null;
         if (blocked && !reportedBlocked) {
             reportedBlocked = true;
-            events.brokerBlocked(throttled ? "the Kafka broker throttles the producer (quota)"
+            events.brokerBlocked(replicasShort != null ? replicasShort
+                    : throttled ? "the Kafka broker throttles the producer (quota)"
                     : "the Kafka producer could not hand records to the broker within max.block.ms / delivery.timeout.ms");
         } else if (!blocked && reportedBlocked) {
             reportedBlocked = false;

@@ -35,13 +35,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
  * A channel's clients for one topic: the producer, an admin client, and one consumer per
- * receiver. In the background (every {@value #REFRESH_MILLIS} ms, never per send) it reads the
+ * receiver. In the background (every {@value #REFRESH_MILLIS} ms, never per send, on two threads so
+ * that a slow offsets call never delays the watch of the replicas) it reads the
  * topic's end and start offsets and the committed offsets of the channel's groups, which make
- * the backlog (the busiest group's lag: end minus committed), and the producer's
- * {@code produce-throttle-time-max}, which shows a broker quota throttling the producer.
+ * the backlog (the busiest group's lag: end minus committed), the producer's
+ * {@code produce-throttle-time-max}, which shows a broker quota throttling the producer, and
+ * each partition's leader and in-sync replicas, which show the brokers refusing {@code acks=all}
+ * writes: a partition without a leader, or with fewer in-sync replicas than the topic's
+ * {@code min.insync.replicas}, holds the producer as broker pressure until it has them again.
  */
 final class KafkaSession implements BrokerSession {
 
@@ -91,13 +96,18 @@ final class KafkaSession implements BrokerSession {
                 .filter(b -> b.maxLength().isPresent() && b.whenFull() == BacklogLimit.WhenFull.REJECT_NEWEST)
                 .map(b -> b.maxLength().getAsLong()).orElse(0L);
         this.sender = new KafkaSender(producer, this, endpoint.topic(), events, topicSetup.maxPayloadBytes(), rejectAbove);
-        refresh(); // a length limit needs a first figure before the first send
-        this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "sluice-kafka-backlog-" + endpoint.topic());
+        watch();
+        readOffsets(); // a length limit needs a first figure before the first send
+        java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
+        this.refresher = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "sluice-kafka-" + (threads.getAndIncrement() == 0 ? "watch-" : "backlog-") + endpoint.topic());
             t.setDaemon(true);
             return t;
         });
-        this.refresher.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        // Two threads: offsets calls wait on a dead group coordinator or partition leader for up to
+        // the connect timeout, which must not delay noticing the replicas falling short.
+        this.refresher.scheduleWithFixedDelay(this::watchQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        this.refresher.scheduleWithFixedDelay(this::readOffsetsQuietly, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -178,13 +188,15 @@ final class KafkaSession implements BrokerSession {
         return lag;
     }
 
-    /** Also tells the channel whether the cluster answers: its health is DOWN while it does not. */
-    private void refreshQuietly() {
+    /**
+     * Reads the throttle metric and the topic's partitions, leaders and in-sync replicas; also
+     * tells the channel whether the cluster answers: its health is DOWN while it does not.
+     */
+    private void watchQuietly() {
         try {
-            refresh();
+            watch();
             events.reachable();
         } catch (RuntimeException e) {
-            // keep the last figures, try again at the next refresh
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException
                     || cause instanceof org.apache.kafka.common.errors.DisconnectException
@@ -196,33 +208,60 @@ final class KafkaSession implements BrokerSession {
         }
     }
 
-    private void refresh() {
+    private void readOffsetsQuietly() {
+        try {
+            readOffsets();
+        } catch (RuntimeException e) {
+            // keep the last figures, try again at the next refresh; the watch says whether the cluster answers
+        }
+    }
+
+    private void watch() {
         checkThrottle();
         try {
-            int partitions = answer(admin.describeTopics(List.of(endpoint.topic())).allTopicNames())
-                    .get(endpoint.topic()).partitions().size();
-            partitionCount = partitions;
+            List<TopicPartitionInfo> described = answer(admin.describeTopics(List.of(endpoint.topic())).allTopicNames())
+                    .get(endpoint.topic()).partitions();
+            partitionCount = described.size();
+            sender.replicasShort(replicasShort(described));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads the end and start offsets and the groups' committed offsets, asked for at once. */
+    private void readOffsets() {
+        try {
+            int partitions = partitionCount;
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
             for (int p = 0; p < partitions; p++) {
                 latest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.latest());
                 earliest.put(new TopicPartition(endpoint.topic(), p), OffsetSpec.earliest());
             }
-            Map<Integer, Long> ends = byPartition(answer(admin.listOffsets(latest).all()));
-            Map<Integer, Long> starts = byPartition(answer(admin.listOffsets(earliest).all()));
-            Map<String, Map<Integer, Long>> committed = new HashMap<>();
+            var endsAsked = admin.listOffsets(latest).all();
+            var startsAsked = admin.listOffsets(earliest).all();
+            Map<String, org.apache.kafka.common.KafkaFuture<Map<TopicPartition, OffsetAndMetadata>>> committedAsked = new HashMap<>();
             for (String group : groups) {
+                committedAsked.put(group, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+            }
+            Map<Integer, Long> ends = byPartition(answer(endsAsked));
+            Map<Integer, Long> starts = byPartition(answer(startsAsked));
+            Map<String, Map<Integer, Long>> committed = new HashMap<>();
+            for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Map<TopicPartition, OffsetAndMetadata>>> g
+                    : committedAsked.entrySet()) {
                 Map<Integer, Long> c = new HashMap<>();
-                for (Map.Entry<TopicPartition, OffsetAndMetadata> e
-                        : answer(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()).entrySet()) {
+                for (Map.Entry<TopicPartition, OffsetAndMetadata> e : answer(g.getValue()).entrySet()) {
                     if (e.getKey().topic().equals(endpoint.topic()) && e.getValue() != null) {
                         c.put(e.getKey().partition(), e.getValue().offset());
                     }
                 }
-                committed.put(group, c);
+                committed.put(g.getKey(), c);
             }
-            Offsets read = new Offsets(ends, starts, committed);
-            offsets = read;
+            offsets = new Offsets(ends, starts, committed);
             backlog = groups.isEmpty() ? lag(ends, starts, Map.of()) : estimatedBacklog();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -247,6 +286,22 @@ final class KafkaSession implements BrokerSession {
             call.cancel(true);
             throw e;
         }
+    }
+
+    /** @return why the brokers refuse {@code acks=all} writes to a partition of the topic now, or null */
+    private String replicasShort(List<TopicPartitionInfo> partitions) {
+        int minIsr = topicSetup.minInSyncReplicas();
+        for (TopicPartitionInfo p : partitions) {
+            if (p.leader() == null || p.leader().isEmpty()) {
+                return "partition " + p.partition() + " of Kafka topic '" + endpoint.topic() + "' has no leader";
+            }
+            if (p.isr().size() < minIsr) {
+                return "partition " + p.partition() + " of Kafka topic '" + endpoint.topic() + "' has " + p.isr().size()
+                        + " in-sync replica(s), fewer than min.insync.replicas=" + minIsr
+                        + ": the brokers refuse acks=all writes (NOT_ENOUGH_REPLICAS)";
+            }
+        }
+        return null;
     }
 
     private static Map<Integer, Long> byPartition(Map<TopicPartition, ListOffsetsResultInfo> offsets) {
@@ -282,7 +337,8 @@ final class KafkaSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "buffer.memory + max.block.ms, idempotent, acks=all;"
                 + " at most " + spec.producer().maxInFlight() + " sends unconfirmed"));
         m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "produce-throttle-time-max > 0 (broker quota),"
-                + " max.block.ms / delivery.timeout.ms expired"));
+                + " max.block.ms / delivery.timeout.ms expired, a partition without a leader or with fewer in-sync replicas than"
+                + " min.insync.replicas=" + topicSetup.minInSyncReplicas() + " (NOT_ENOUGH_REPLICAS)"));
         m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "record handed out again by the member, attempt"
                 + " unchanged; the commit waits for it"));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "offsets committed up to the contiguous acked prefix per"

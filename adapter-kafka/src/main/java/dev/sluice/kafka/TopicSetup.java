@@ -26,7 +26,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * that its {@code retention.ms} is the maximum age asked for: a channel never changes the
  * retention of a topic others may rely on, and fails with a {@link DestinationConflictException}
  * that shows both. Also reads {@code max.message.bytes}, which with the producer's
- * {@code max.request.size} bounds the payload.
+ * {@code max.request.size} bounds the payload, and {@code min.insync.replicas}, below which the
+ * brokers refuse the producer's {@code acks=all} writes ({@code NOT_ENOUGH_REPLICAS}).
  */
 final class TopicSetup {
 
@@ -38,14 +39,17 @@ final class TopicSetup {
     private final Duration timeout;
     private final int partitions;
     private final int maxPayloadBytes;
+    private final int minInSyncReplicas;
     private volatile boolean deadLetterReady;
 
-    private TopicSetup(Admin admin, KafkaEndpoint endpoint, Duration timeout, int partitions, int maxPayloadBytes) {
+    private TopicSetup(Admin admin, KafkaEndpoint endpoint, Duration timeout, int partitions, int maxPayloadBytes,
+                       int minInSyncReplicas) {
         this.admin = admin;
         this.endpoint = endpoint;
         this.timeout = timeout;
         this.partitions = partitions;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.minInSyncReplicas = minInSyncReplicas;
     }
 
     static TopicSetup prepare(Admin admin, KafkaEndpoint endpoint) {
@@ -74,7 +78,9 @@ final class TopicSetup {
                     .getOrDefault(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576)));
             int maxPayload = (int) Math.max(0, Math.min(topicMax, requestMax) - RECORD_OVERHEAD_BYTES);
             int partitions = existing.map(d -> d.partitions().size()).orElse(endpoint.partitions());
-            return new TopicSetup(admin, endpoint, timeout, partitions, maxPayload);
+            ConfigEntry minIsr = config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            int minInSync = minIsr == null || minIsr.value() == null ? 1 : Integer.parseInt(minIsr.value());
+            return new TopicSetup(admin, endpoint, timeout, partitions, maxPayload, minInSync);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BrokerUnavailableException("interrupted while preparing topic '" + topic + "' at " + endpoint.bootstrap(), e);
@@ -167,5 +173,10 @@ final class TopicSetup {
 
     int maxPayloadBytes() {
         return maxPayloadBytes;
+    }
+
+    /** @return the topic's {@code min.insync.replicas} as the brokers reported it when the channel opened */
+    int minInSyncReplicas() {
+        return minInSyncReplicas;
     }
 }

@@ -8,23 +8,11 @@ import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.quota.ClientQuotaAlteration;
-import org.apache.kafka.common.quota.ClientQuotaEntity;
 
 /**
  * The kit's Kafka. Channels reach it through the fault proxy, on a listener that advertises the
@@ -39,19 +27,11 @@ import org.apache.kafka.common.quota.ClientQuotaEntity;
  */
 public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
 
-    /** A share of the broker's request threads' time (in percent) that the kit's traffic exceeds at once. */
-    private static final double THROTTLING_REQUEST_PERCENTAGE = 0.01;
-    private static final ClientQuotaEntity EVERY_CLIENT = new ClientQuotaEntity(
-            java.util.Collections.singletonMap(ClientQuotaEntity.CLIENT_ID, null));
-
-    private final Admin direct;
+    private final KafkaAdmin direct;
 
     public KafkaKitBroker(ProvisionedBroker broker) throws IOException {
         super(broker);
-        this.direct = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.host() + ":" + broker.port(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000));
+        this.direct = new KafkaAdmin(broker.host() + ":" + broker.port());
     }
 
     @Override
@@ -115,7 +95,7 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
     @Override
     public void inject(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
-            quota(THROTTLING_REQUEST_PERCENTAGE);
+            direct.throttleEveryClient(true);
         } else {
             super.inject(fault);
         }
@@ -124,48 +104,15 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
     @Override
     public void heal(Fault fault) throws Exception {
         if (fault == Fault.BROKER_PRESSURE) {
-            quota(null);
+            direct.throttleEveryClient(false);
         } else {
             super.heal(fault);
         }
     }
 
-    /** Sets (or, with null, removes) the default {@code request_percentage} quota of every client. */
-    private void quota(Double percentage) throws Exception {
-        direct.alterClientQuotas(List.of(new ClientQuotaAlteration(EVERY_CLIENT,
-                List.of(new ClientQuotaAlteration.Op("request_percentage", percentage))))).all().get(15, TimeUnit.SECONDS);
-    }
-
     @Override
     public OptionalLong ready(String destination, String group) {
-        try {
-            var description = direct.describeTopics(List.of(destination)).allTopicNames().get().get(destination);
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-            description.partitions().forEach(p -> {
-                latest.put(new TopicPartition(destination, p.partition()), OffsetSpec.latest());
-                earliest.put(new TopicPartition(destination, p.partition()), OffsetSpec.earliest());
-            });
-            var ends = direct.listOffsets(latest).all().get();
-            var starts = direct.listOffsets(earliest).all().get();
-            Map<TopicPartition, OffsetAndMetadata> committed = direct.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get();
-            long lag = 0;
-            for (TopicPartition tp : ends.keySet()) {
-                OffsetAndMetadata c = committed.get(tp);
-                long from = Math.max(starts.get(tp).offset(), c == null ? 0 : c.offset());
-                lag += Math.max(0, ends.get(tp).offset() - from);
-            }
-            return OptionalLong.of(lag);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return OptionalLong.of(0);
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return direct.ready(destination, group);
     }
 
     /** Kafka knows what a group committed, not what its members hold uncommitted. */
@@ -208,48 +155,23 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
     }
 
     @Override
-    public void deleteDestination(String destination) throws Exception {
-        try {
-            direct.deleteTopics(List.of(destination, destination + ".dlq")).topicNameValues()
-                    .forEach((name, f) -> {
-                        try {
-                            f.get(15, TimeUnit.SECONDS);
-                        } catch (Exception e) {
-                            // never created
-                        }
-                    });
-        } catch (RuntimeException e) {
-            // nothing to delete
-        }
+    public void deleteDestination(String destination) {
+        direct.deleteDestination(destination);
     }
 
     @Override
     public void deleteGroup(String group) throws Exception {
-        try {
-            direct.deleteConsumerGroups(List.of(group)).all().get(15, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            // A member whose channel closed under a stall could not leave: the group empties
-            // when its session times out, and the broker forgets it with its offsets later.
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)
-                    && !(e.getCause() instanceof org.apache.kafka.common.errors.GroupNotEmptyException)) {
-                throw e;
-            }
-        }
+        direct.deleteGroup(group);
     }
 
     @Override
     public void close() {
-        try {
-            quota(null);
-        } catch (Exception ignored) {
-            // the broker is going away with the JVM
-        }
         super.close();
         synchronized (this) {
             if (foreign != null) {
                 foreign.close();
             }
         }
-        direct.close(Duration.ofSeconds(5));
+        direct.close();
     }
 }
