@@ -16,7 +16,7 @@ import java.util.Set;
  */
 record CheckOptions(List<URI> brokers, Path reportDir, double scale) {
 
-    static final Set<String> SCHEMES = Set.of("kafka", "amqp", "amqps", "sqs", "redis", "rediss", "mem");
+    static final Set<String> SCHEMES = Set.of("kafka", "amqp", "amqps", "sqs", "redis", "rediss", "redis-cluster", "rediss-cluster", "mem");
 
     static CheckOptions parse(List<String> args) throws UsageException {
         List<URI> brokers = new ArrayList<>();
@@ -47,7 +47,17 @@ record CheckOptions(List<URI> brokers, Path reportDir, double scale) {
         }
         if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme().toLowerCase(java.util.Locale.ROOT))) {
             throw new UsageException("--broker '" + value + "' has scheme '" + uri.getScheme()
-                    + "'; expected one of kafka, amqp, amqps, sqs, redis, rediss, mem");
+                    + "'; expected one of kafka, amqp, amqps, sqs, redis, rediss, redis-cluster, rediss-cluster, mem");
+        }
+        if (NamedBroker.isRedisCluster(uri)) {
+            // A seed list (h1:7000,h2:7001) is no server authority: java.net.URI gives it no host.
+            String authority = uri.getRawAuthority();
+            String seeds = authority == null ? "" : authority.substring(authority.lastIndexOf('@') + 1);
+            if (seeds.isEmpty() || seeds.startsWith(",") || seeds.startsWith(":")) {
+                throw new UsageException("--broker '" + value + "' names no seed; expected " + uri.getScheme()
+                        + "://host1:7000,host2:7001");
+            }
+            return uri;
         }
         if (!uri.getScheme().equals("mem") && uri.getHost() == null) {
             throw new UsageException("--broker '" + value + "' names no host");

@@ -44,7 +44,7 @@ public final class Main {
                       Exit 1 when a ledger fails, with the reason.
 
               URIs: kafka://host:9092  amqp://user:pw@host:5672/%2F  sqs://host:9324?region=us-east-1
-                    redis://host:6379  mem://
+                    redis://host:6379  redis-cluster://host1:7000,host2:7001  mem://
             """;
 
     private Main() {
