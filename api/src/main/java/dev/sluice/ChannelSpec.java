@@ -213,16 +213,21 @@ public final class ChannelSpec {
                 + (backlog == null ? "" : ", " + backlog) + "]";
     }
 
-    /** @return the URI with any password replaced by {@code ***}, for messages and logs */
+    /**
+     * @return the URI with any password replaced by {@code ***}, for messages and logs; user
+     *     information without a colon ({@code redis://secret@host}, which Redis reads as a password)
+     *     is hidden whole
+     */
     public String redactedUri() {
         String info = uri.getRawUserInfo();
         String authority = uri.getRawAuthority();
         if (info == null && authority != null && authority.contains("@")) {
             info = authority.substring(0, authority.lastIndexOf('@')); // a host list (redis-cluster://a:1,b:2) is no server authority
         }
-        if (info == null || !info.contains(":")) {
+        if (info == null || info.isEmpty()) {
             return uri.toString();
         }
-        return uri.toString().replace(info, info.substring(0, info.indexOf(':')) + ":***");
+        String hidden = info.contains(":") ? info.substring(0, info.indexOf(':')) + ":***" : "***";
+        return uri.toString().replace(info + "@", hidden + "@");
     }
 }

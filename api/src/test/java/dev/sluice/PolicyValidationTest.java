@@ -118,6 +118,10 @@ class PolicyValidationTest {
         assertThat(spec.queryParameter("group")).contains("billing");
         assertThat(spec.queryParameter("missing")).isEmpty();
         assertThat(spec.redactedUri()).isEqualTo("redis://user:***@127.0.0.1:6379/orders?group=billing&x=1");
+        // Redis reads user information without a colon as a password: it is hidden whole.
+        assertThat(ChannelSpec.of("redis://s3cret@127.0.0.1:6379/orders").redactedUri()).isEqualTo("redis://***@127.0.0.1:6379/orders");
+        assertThat(ChannelSpec.of("redis-cluster://s3cret@127.0.0.1:7000,127.0.0.1:7001/orders").redactedUri())
+                .isEqualTo("redis-cluster://***@127.0.0.1:7000,127.0.0.1:7001/orders");
         assertThat(spec.nativeSetting("linger.ms", "5").nativeSettings()).containsEntry("linger.ms", "5");
         assertThat(spec.nativeSettings()).isEmpty();
     }
