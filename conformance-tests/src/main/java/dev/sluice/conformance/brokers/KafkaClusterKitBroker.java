@@ -1,15 +1,11 @@
 package dev.sluice.conformance.brokers;
 
-import dev.sluice.BacklogLimit;
-import dev.sluice.conformance.BrokerProbe;
 import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.ForeignClient;
-import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.provision.KafkaClusterServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -28,7 +24,7 @@ import org.apache.kafka.common.TopicPartitionInfo;
  * two brokers killed, which leaves the topic with fewer in-sync replicas than
  * {@code min.insync.replicas}.
  */
-public final class KafkaClusterKitBroker implements KitBroker, BrokerProbe, AutoCloseable {
+public final class KafkaClusterKitBroker implements KafkaKit, AutoCloseable {
 
     private final KafkaClusterServers cluster;
     private final KafkaAdmin admin;
@@ -60,17 +56,6 @@ public final class KafkaClusterKitBroker implements KitBroker, BrokerProbe, Auto
         String[] brokers = cluster.bootstrap().split(",", 2);
         return "kafka://" + brokers[0] + "/" + destination + "?partitions=" + Math.max(1, members)
                 + "&replicationFactor=3&bootstrap=" + brokers[1];
-    }
-
-    /** A dead member is noticed after 6 s, not the client's default 45 s. */
-    @Override
-    public Map<String, String> memberSettings() {
-        return Map.of("consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
-    }
-
-    @Override
-    public BrokerProbe probe() {
-        return this;
     }
 
     @Override
@@ -177,35 +162,9 @@ public final class KafkaClusterKitBroker implements KitBroker, BrokerProbe, Auto
         return admin.ready(destination, group);
     }
 
-    /** Kafka knows what a group committed, not what its members hold uncommitted. */
-    @Override
-    public OptionalLong unacked(String destination, String group) {
-        return OptionalLong.empty();
-    }
-
-    @Override
-    public OptionalLong backlog(String destination, String group) {
-        return ready(destination, group);
-    }
-
     @Override
     public OptionalInt maxPayloadBytes() {
         return OptionalInt.of(1_048_576); // the producer's max.request.size
-    }
-
-    @Override
-    public boolean storesDestinationSettings() {
-        return true; // retention.ms
-    }
-
-    @Override
-    public List<BacklogLimit> conflictingLimits() {
-        return List.of(BacklogLimit.maxAge(Duration.ofSeconds(10)), BacklogLimit.maxAge(Duration.ofSeconds(20)));
-    }
-
-    @Override
-    public Optional<String> unreachableUri() {
-        return Optional.of("kafka://127.0.0.1:1/unreachable");
     }
 
     @Override

@@ -1,14 +1,10 @@
 package dev.sluice.conformance.brokers;
 
-import dev.sluice.BacklogLimit;
-import dev.sluice.conformance.BrokerProbe;
 import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.ProxiedKitBroker;
 import dev.sluice.conformance.provision.ProvisionedBroker;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -25,7 +21,7 @@ import java.util.Set;
  * for many minutes after the quota was removed — while a request quota's throttle is bounded
  * by the quota window. Each test gets a topic with one partition per member it runs.
  */
-public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProbe {
+public final class KafkaKitBroker extends ProxiedKitBroker implements KafkaKit {
 
     private final KafkaAdmin direct;
 
@@ -49,17 +45,6 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
         // Without a route through the proxy, clients would go around it after the bootstrap.
         String hostPort = broker.proxyRoute().isPresent() ? proxy.host() + ":" + proxy.port() : broker.host() + ":" + broker.port();
         return "kafka://" + hostPort + "/" + destination + "?partitions=" + Math.max(1, members);
-    }
-
-    /** A dead member is noticed after the broker's least session timeout (6 s), not the client's default 45 s. */
-    @Override
-    public java.util.Map<String, String> memberSettings() {
-        return java.util.Map.of("consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
-    }
-
-    @Override
-    public BrokerProbe probe() {
-        return this;
     }
 
     private KafkaForeignClient foreign;
@@ -115,17 +100,6 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
         return direct.ready(destination, group);
     }
 
-    /** Kafka knows what a group committed, not what its members hold uncommitted. */
-    @Override
-    public OptionalLong unacked(String destination, String group) {
-        return OptionalLong.empty();
-    }
-
-    @Override
-    public OptionalLong backlog(String destination, String group) {
-        return ready(destination, group);
-    }
-
     @Override
     public Optional<String> whyNoMaxAgeExpiry() {
         return broker.source().contains("in-process")
@@ -137,21 +111,6 @@ public final class KafkaKitBroker extends ProxiedKitBroker implements BrokerProb
     @Override
     public OptionalInt maxPayloadBytes() {
         return OptionalInt.of(1_048_576); // the producer's max.request.size: a bigger payload never fits a request
-    }
-
-    @Override
-    public boolean storesDestinationSettings() {
-        return true; // retention.ms
-    }
-
-    @Override
-    public List<BacklogLimit> conflictingLimits() {
-        return List.of(BacklogLimit.maxAge(Duration.ofSeconds(10)), BacklogLimit.maxAge(Duration.ofSeconds(20)));
-    }
-
-    @Override
-    public Optional<String> unreachableUri() {
-        return Optional.of("kafka://127.0.0.1:1/unreachable");
     }
 
     @Override
