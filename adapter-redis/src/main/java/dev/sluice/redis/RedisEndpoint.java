@@ -25,6 +25,13 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *       at any time.
  *   <li>{@code payloadField}: the entry field that holds the payload when reading what other
  *       producers wrote ({@code p}, Sluice's own, by default); their other fields are headers.
+ *   <li>{@code waitReplicas}: confirm a send only once this many replicas have it ({@code WAIT}
+ *       after each pipeline of adds); default 0, confirm once the master has it. Redis replicates
+ *       asynchronously, so a master that crashes can take the writes it confirmed last with it;
+ *       with {@code waitReplicas=1} a replica holds every confirmed send. A pipeline that fewer
+ *       replicas acknowledged within {@code waitTimeoutMs} fails (the entries stay on the master:
+ *       the producer's retry may duplicate them) and is broker pressure until one is acknowledged.
+ *   <li>{@code waitTimeoutMs}: how long {@code WAIT} waits for the replicas; default 1 000.
  * </ul>
  *
  * <p>Redis Cluster: {@code redis-cluster://[user:password@]host1:7000[,host2:7001...]/stream} (or
@@ -38,10 +45,14 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * @param hostAndPort the single node, or the first seed of a cluster
  * @param nodes the single node, or every seed of a cluster
  * @param cluster true for {@code redis-cluster://} and {@code rediss-cluster://}
+ * @param waitReplicas how many replicas must acknowledge a pipeline of adds; 0 for none
+ * @param waitTimeoutMs how long {@code WAIT} may take
+ * @param sendConfig the sender's connection: its socket waits for {@code WAIT} too
  */
 record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisClientConfig blockingConfig,
                      JedisClientConfig controlConfig, String stream, long claimIdleMs, boolean deleteAcked,
-                     String payloadField, List<HostAndPort> nodes, boolean cluster) {
+                     String payloadField, List<HostAndPort> nodes, boolean cluster, int waitReplicas, long waitTimeoutMs,
+                     JedisClientConfig sendConfig) {
 
     /** The schemes of Redis Cluster. */
     static final Set<String> CLUSTER_SCHEMES = Set.of("redis-cluster", "rediss-cluster");
@@ -50,7 +61,7 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
     static final int CONTROL_TIMEOUT_MILLIS = 2_000;
 
     static RedisEndpoint of(ChannelSpec spec) {
-        spec.requireKnownParameters(Set.of("claimIdleMs", "db", "deleteAcked", "payloadField"));
+        spec.requireKnownParameters(Set.of("claimIdleMs", "db", "deleteAcked", "payloadField", "waitReplicas", "waitTimeoutMs"));
         if (!spec.nativeSettings().isEmpty()) {
             throw new IllegalArgumentException("native settings " + spec.nativeSettings().keySet() + " are not known to redis://:"
                     + " it takes none; its settings are URI parameters");
@@ -97,6 +108,8 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         if (payloadField.isBlank()) {
             throw new IllegalArgumentException("payloadField (\"" + payloadField + "\") must not be blank");
         }
+        int waitReplicas = spec.queryParameter("waitReplicas").map(v -> (int) parse("waitReplicas", v, 0)).orElse(0);
+        long waitTimeout = spec.queryParameter("waitTimeoutMs").map(v -> parse("waitTimeoutMs", v, 1)).orElse(1_000L);
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis());
         DefaultJedisClientConfig.Builder b = DefaultJedisClientConfig.builder()
                 // No protocol negotiation: Jedis warns on every connection when it tries, and streams
@@ -122,8 +135,10 @@ record RedisEndpoint(HostAndPort hostAndPort, JedisClientConfig config, JedisCli
         JedisClientConfig blocking = b.socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE,
                 poll.toMillis() + Math.max(2_000, spec.connectTimeout().toMillis()))).build();
         JedisClientConfig control = b.socketTimeoutMillis(CONTROL_TIMEOUT_MILLIS).build();
+        JedisClientConfig send = waitReplicas == 0 ? config : b.socketTimeoutMillis((int) Math.min(Integer.MAX_VALUE,
+                waitTimeout + Math.max(2_000, spec.connectTimeout().toMillis()))).build();
         return new RedisEndpoint(nodes.get(0), config, blocking, control, stream, claimIdle, deleteAcked,
-                payloadField, nodes, cluster);
+                payloadField, nodes, cluster, waitReplicas, waitTimeout, send);
     }
 
     /** @return the dead letter stream when the consumer policy names none: see the class comment */

@@ -35,7 +35,10 @@ import redis.clients.jedis.params.XAddParams;
  * is consumed through this channel). With no group yet, every trimmed entry is a drop.
  *
  * <p>{@code OOM command not allowed} (maxmemory reached) is the broker-pressure signal: the channel
- * is told the broker is blocked until an add succeeds again.
+ * is told the broker is blocked until an add succeeds again. With {@code waitReplicas=n} each
+ * pipeline ends with {@code WAIT n timeout}: when fewer replicas acknowledged it, its adds fail
+ * (they stay on the master; a retry may add them again) and the broker is reported blocked until a
+ * pipeline is acknowledged by enough replicas.
  */
 final class RedisSender extends SerialSender {
 
@@ -93,7 +96,9 @@ final class RedisSender extends SerialSender {
     private final BacklogLimit limit;
     private final BrokerEvents events;
     private final int maxPayloadBytes;
-    private volatile boolean oom;
+    private boolean oom;
+    private String replicasShort; // null: the last WAIT was answered by enough replicas
+    private boolean reportedBlocked;
     private volatile Jedis connection;
 
     RedisSender(RedisEndpoint endpoint, StreamOwner owner, BacklogLimit limit, BrokerEvents events, int maxPayloadBytes) {
@@ -116,9 +121,10 @@ final class RedisSender extends SerialSender {
     @Override
     protected List<SendResult> write(List<Message> messages) {
         List<Response<?>> replies = new ArrayList<>(messages.size());
+        Response<Long> waited;
         try {
             if (connection == null) {
-                connection = new Jedis(owner.address(), endpoint.config());
+                connection = new Jedis(owner.address(), endpoint.sendConfig());
             }
             Pipeline p = connection.pipelined();
             for (Message message : messages) {
@@ -126,6 +132,7 @@ final class RedisSender extends SerialSender {
                         ? p.xadd(stream, XAddParams.xAddParams(), StreamCodec.encode(message, endpoint.payloadField()))
                         : p.eval(ADD_SCRIPT, List.of(stream), scriptArgs(message)));
             }
+            waited = endpoint.waitReplicas() > 0 ? p.waitReplicas(endpoint.waitReplicas(), endpoint.waitTimeoutMs()) : null;
             p.sync();
         } catch (JedisConnectionException e) {
             owner.lost();
@@ -138,6 +145,14 @@ final class RedisSender extends SerialSender {
             SendResult r = outcome(messages.get(i), replies.get(i));
             moved |= r.cause() instanceof JedisRedirectionException;
             results.add(r);
+        }
+        if (waited != null && !moved) {
+            String shortOf = replicasShortOf(waited);
+            replicasShort(shortOf);
+            if (shortOf != null) {
+                JedisDataException unreplicated = new JedisDataException(shortOf);
+                results.replaceAll(r -> r.status() == SendResult.Status.ACCEPTED ? SendResult.failed(unreplicated) : r);
+            }
         }
         if (moved) { // a failover gave the slot to another master: the next write goes there
             owner.lost();
@@ -158,23 +173,29 @@ final class RedisSender extends SerialSender {
         return args;
     }
 
+    /** @return why the pipeline does not count as confirmed (fewer replicas than asked), or null */
+    private String replicasShortOf(Response<Long> waited) {
+        long acknowledged;
+        try {
+            acknowledged = waited.get();
+        } catch (JedisDataException e) {
+            return "Redis refused WAIT " + endpoint.waitReplicas() + ": " + e.getMessage();
+        }
+        return acknowledged >= endpoint.waitReplicas() ? null : "only " + acknowledged + " of the " + endpoint.waitReplicas()
+                + " replicas asked for (waitReplicas) acknowledged the adds within " + endpoint.waitTimeoutMs() + " ms";
+    }
+
     private SendResult outcome(Message message, Response<?> reply) {
         Object value;
         try {
             value = reply.get();
         } catch (JedisDataException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("OOM")) {
-                if (!oom) {
-                    oom = true;
-                    events.brokerBlocked("Redis maxmemory reached: " + e.getMessage());
-                }
+                oom(e.getMessage());
             }
             return SendResult.failed(e);
         }
-        if (oom) {
-            oom = false;
-            events.brokerUnblocked();
-        }
+        oom(null);
         if (value instanceof List<?> scriptReply) {
             byte[] id = (byte[]) scriptReply.get(0);
             long dropped = (Long) scriptReply.get(2); // trimmed before any consumer had them
@@ -187,6 +208,35 @@ final class RedisSender extends SerialSender {
             }
         }
         return SendResult.ACCEPTED;
+    }
+
+    /** maxmemory reached ({@code reply}), or with null an add went through. */
+    private void oom(String reply) {
+        boolean now = reply != null;
+        if (oom != now) {
+            oom = now;
+            report("Redis maxmemory reached: " + reply);
+        }
+    }
+
+    private void replicasShort(String why) {
+        boolean was = replicasShort != null;
+        replicasShort = why;
+        if (was != (why != null)) {
+            report(why);
+        }
+    }
+
+    /** Tells the channel when the broker became blocked (for either reason) or is blocked no more. */
+    private void report(String why) {
+        boolean blocked = oom || replicasShort != null;
+        if (blocked && !reportedBlocked) {
+            reportedBlocked = true;
+            events.brokerBlocked(why);
+        } else if (!blocked && reportedBlocked) {
+            reportedBlocked = false;
+            events.brokerUnblocked();
+        }
     }
 
     private void dropConnection() {

@@ -385,7 +385,9 @@ final class RedisSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.GIVE_BACK, "entry left pending at the member and handed out again"
                 + " on resume, XCLAIM RETRYCOUNT keeping its delivery count"));
         m.add(StrategyMapping.nativeKnob(Strategy.PRODUCER_BLOCK, "pipelined XADD, at most " + spec.producer().maxInFlight() + " replies outstanding"));
-        m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.BROKER_PRESSURE, "OOM command not allowed (maxmemory)"
+                + (endpoint.waitReplicas() > 0 ? "; WAIT " + endpoint.waitReplicas() + " " + endpoint.waitTimeoutMs()
+                        + " answered by fewer replicas (the pipeline's adds fail and are sent again)" : "")));
         m.add(StrategyMapping.nativeKnob(Strategy.REDELIVERY, "entry left pending, XCLAIM back after " + c.redeliveryDelay().toMillis()
                 + " ms; XPENDING IDLE + XCLAIM after " + endpoint.claimIdleMs() + " ms idle"));
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "delivery count (XPENDING) >= " + c.maxAttempts() + ": XADD to '" + deadLetter + "' + XACK"));

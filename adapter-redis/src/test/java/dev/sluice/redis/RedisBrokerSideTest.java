@@ -40,6 +40,37 @@ class RedisBrokerSideTest {
     }
 
     @Test
+    @DisplayName("waitReplicas: a send no replica acknowledged is not confirmed, the broker is reported blocked, and the entry"
+            + " stays on the master (a retry may add it again)")
+    void waitReplicasWithoutReplicas() throws Exception {
+        String stream = "sluice-wait-" + UUID.randomUUID();
+        java.util.List<String> blocked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // The shared Redis has no replica: WAIT 1 answers 0 after its timeout.
+        try (BackpressureChannel ch = Sluice.open(ChannelSpec.of(redis.uri() + "/" + stream + "?waitReplicas=1&waitTimeoutMs=100")
+                .producer(dev.sluice.ProducerPolicy.buffer(10).sendRetries(0)).closeTimeout(Duration.ofSeconds(10)));
+             Jedis j = direct()) {
+            assumeTrue(j.info("replication").contains("connected_slaves:0"), "the shared Redis has replicas: WAIT 1 would succeed");
+            ch.addListener(new dev.sluice.PressureListener() {
+                @Override
+                public void onBrokerBlocked(String reason) {
+                    blocked.add(reason);
+                }
+            });
+            assertThat(ch.producer().send(Message.of("unreplicated")).isAccepted()).as("buffered").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> ch.pressure().producer().failed() == 1);
+            assertThat(ch.pressure().brokerBlocked()).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> !blocked.isEmpty());
+            assertThat(blocked.get(0)).isEqualTo("only 0 of the 1 replicas asked for (waitReplicas) acknowledged the adds within 100 ms");
+            assertThat(j.xlen(stream)).as("the add itself is on the master").isEqualTo(1);
+            assertThat(ch.mapping().toString()).contains("WAIT 1 100");
+        } finally {
+            try (Jedis j = direct()) {
+                j.del(stream);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("XPENDING of the group never exceeds the in-flight cap while handlers are slow")
     void pendingNeverAboveTheCap() throws Exception {
         String stream = "sluice-xpending-" + UUID.randomUUID();

@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.BackpressureChannel;
+import dev.sluice.ChannelSpec;
 import dev.sluice.ConsumerPolicy;
 import dev.sluice.Message;
 import dev.sluice.Overflow;
@@ -88,16 +89,33 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
             });
         }
 
+        @Test
+        @DisplayName("the stream's master is killed (SIGKILL) mid-stream, with sends confirmed only once a replica has them"
+                + " (waitReplicas=1): sends wait until the killed node rejoins as the new master's replica, nothing confirmed is lost")
+        void masterCrashWithWaitReplicas() throws Exception {
+            runThrough("master killed, waitReplicas=1", "&waitReplicas=1", (cluster, destination) -> {
+                cluster.crashFailover(destination, cluster.patience());
+                // The promoted replica has no replica of its own until the killed node rejoins as
+                // one: until then WAIT 1 answers 0, sends are not confirmed and the producer holds.
+                cluster.restartStopped(cluster.patience());
+            });
+        }
+
         private interface Move {
             void run(RedisClusterKitBroker cluster, String destination) throws Exception;
         }
 
         private void runThrough(String kind, Move move) throws Exception {
+            runThrough(kind, "", move);
+        }
+
+        private void runThrough(String kind, String parameters, Move move) throws Exception {
             RedisClusterKitBroker cluster = cluster();
             cluster.awaitFullStrength(cluster.patience()); // a replica ready to take over
             String destination = fresh("failover");
             int n = scaled(2_000);
-            BackpressureChannel ch = open(spec(destination)
+            BackpressureChannel ch = open(ChannelSpec.of(cluster.uri(destination) + parameters).connectTimeout(Duration.ofSeconds(15))
+                    .closeTimeout(Duration.ofSeconds(10))
                     .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(cluster.patience())))
                     .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
             Received received = new Received();
@@ -148,7 +166,7 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
                 for (int i = 1; i < times.size(); i++) {
                     gap = Math.max(gap, times.get(i) - times.get(i - 1));
                 }
-                System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d promoted %d ms after the fault began;"
+                System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d in its place when the move ended %d ms after the fault began;"
                                 + " first handling after the promotion %d ms after the fault began; longest pause in handling %d ms;"
                                 + " %d messages, %d duplicates%n",
                         before, after, TimeUnit.NANOSECONDS.toMillis(promotedAt - stoppedAt),

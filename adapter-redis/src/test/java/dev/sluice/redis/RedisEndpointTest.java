@@ -39,6 +39,10 @@ class RedisEndpointTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("claimIdleMs (soon) must be a whole number of at least 1");
         assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis://127.0.0.1:6379/s?deleteAcked=maybe")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("deleteAcked (maybe) must be true or false");
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis://127.0.0.1:6379/s?waitReplicas=-1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("waitReplicas (-1) must be a whole number of at least 0");
+        assertThatThrownBy(() -> RedisEndpoint.of(ChannelSpec.of("redis://127.0.0.1:6379/s?waitReplicas=1&waitTimeoutMs=0")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("waitTimeoutMs (0) must be a whole number of at least 1");
     }
 
     @Test

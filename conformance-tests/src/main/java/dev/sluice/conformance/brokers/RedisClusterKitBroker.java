@@ -301,9 +301,29 @@ public final class RedisClusterKitBroker implements KitBroker, BrokerProbe, Auto
      * @throws UnsupportedOperationException on a cluster a user named
      */
     public int failover(String destination, Duration timeout) throws Exception {
-        RedisClusterServers cluster = kitServers("failover");
+        return failover(destination, timeout, false);
+    }
+
+    /**
+     * As {@link #failover(String, Duration)}, but the master is killed with SIGKILL, as a crash:
+     * it does not wait for its replica to catch up, so what it confirmed last may be lost unless
+     * the writes waited for the replica ({@code waitReplicas}). Needs the cluster the kit started.
+     *
+     * @return the port of the killed master
+     * @throws UnsupportedOperationException on a cluster a user named
+     */
+    public int crashFailover(String destination, Duration timeout) throws Exception {
+        return failover(destination, timeout, true);
+    }
+
+    private int failover(String destination, Duration timeout, boolean crash) throws Exception {
+        RedisClusterServers cluster = kitServers(crash ? "crashFailover" : "failover");
         int old = masterPort(destination);
-        cluster.stop(old);
+        if (crash) {
+            cluster.kill(old);
+        } else {
+            cluster.stop(old);
+        }
         // The others go on naming the stopped master until they fail it (cluster-node-timeout) and
         // its replica wins the election: wait for that, then for every slot to be served.
         org.awaitility.Awaitility.await("a replica promoted in place of master " + old).atMost(timeout)

@@ -207,6 +207,26 @@ final class LocalServer implements RestartableServer {
                 + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
     }
 
+    /**
+     * Kills the server with SIGKILL, as a crash: nothing is synced or handed to replicas. Waits
+     * until its process is gone; its data stays as the crash left it. Idempotent.
+     */
+    synchronized void kill() throws Exception {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        List<ProcessHandle> tree = new java.util.ArrayList<>(p.descendants()
+                .filter(h -> !h.info().command().orElse("").endsWith("epmd")).toList());
+        tree.add(p.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle h : tree) {
+            h.onExit().get(20, TimeUnit.SECONDS);
+        }
+        process = null;
+        System.out.println("[sluice] " + uri.getScheme() + " server on port " + port + " killed (SIGKILL)");
+    }
+
     /** @return true while the server's process runs */
     @Override
     public synchronized boolean running() {

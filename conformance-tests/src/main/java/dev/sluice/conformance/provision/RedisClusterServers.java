@@ -115,6 +115,11 @@ public final class RedisClusterServers implements AutoCloseable {
         node(port).stop();
     }
 
+    /** Kills one node with SIGKILL, as a crash: a master hands nothing more to its replicas; its files stay. */
+    public void kill(int port) throws Exception {
+        node(port).kill();
+    }
+
     /** Starts a stopped node again on its port and files; it rejoins the cluster (a former master as a replica). */
     public void start(int port, Duration timeout) throws Exception {
         node(port).startAgain(timeout);
