@@ -22,9 +22,11 @@ import java.util.Set;
  * channel's connections goes to one of them, tried in a random order (amqp-client's
  * {@code newConnection(List<Address>)}), and a connection that a node's stop closes recovers to
  * another one that answers. Quorum queues ({@code queueType=quorum}) are what keeps the messages
- * when a node goes: the cluster decides how many replicas a new one gets (all its nodes on
- * RabbitMQ 3.x, {@code quorum_queue.initial_cluster_size} where the server has it); the channel
- * sets no {@code x-quorum-initial-group-size}.
+ * when a node goes: the cluster decides how many replicas a new one gets (every node of the
+ * cluster by default; {@code default_quorum_initial_group_size} in the server's
+ * {@code advanced.config}); the channel sets no {@code x-quorum-initial-group-size}, a queue
+ * argument that could never change after the declaration and would conflict with the queues
+ * other applications declared.
  *
  * <p>Two URI parameters choose how consumer groups map onto RabbitMQ ({@link GroupMode}):
  * {@code groups=queue} (the default: the destination is one queue that every consumer shares) or
