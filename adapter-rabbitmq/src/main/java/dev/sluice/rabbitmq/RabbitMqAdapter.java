@@ -23,6 +23,11 @@ import java.util.Set;
  * {@code requiredGroups=billing,audit} declares those groups' queues at open; sends are
  * {@code mandatory}, so a message sent while no group queue is bound is refused
  * ({@code REJECTED}), never lost as if sent.
+ *
+ * <p>A cluster is named by its nodes, {@code amqp://user:password@host1:5672,host2:5672,host3:5672/vhost/queue}
+ * (see {@link RabbitMqEndpoint}): each connection goes to one node that answers and recovers to
+ * another when its node stops; with {@code ?queueType=quorum} the queues are replicated on the
+ * cluster's nodes and outlive a node's loss.
  */
 public final class RabbitMqAdapter implements BrokerAdapter {
 
@@ -62,8 +67,8 @@ public final class RabbitMqAdapter implements BrokerAdapter {
         Connection publishing = null;
         Connection consuming = null;
         try {
-            publishing = factory.newConnection("sluice-publish-" + endpoint.destination());
-            consuming = factory.newConnection("sluice-consume-" + endpoint.destination());
+            publishing = connect(factory, endpoint, "sluice-publish-" + endpoint.destination());
+            consuming = connect(factory, endpoint, "sluice-consume-" + endpoint.destination());
             RabbitMqTopology topology = RabbitMqTopology.declare(spec, endpoint, consuming);
             RabbitMqPublisher publisher = new RabbitMqPublisher(publishing, topology.sendRoute(), events, endpoint.maxMessageSize());
             return new RabbitMqSession(spec, endpoint, publishing, consuming, publisher, topology, events);
@@ -86,6 +91,15 @@ public final class RabbitMqAdapter implements BrokerAdapter {
             closeQuietly(consuming);
             throw e;
         }
+    }
+
+    /**
+     * One broker's URI: that broker. A cluster's: one of its nodes, tried in a random order, and
+     * automatic recovery goes to any of them that answers when the node goes away.
+     */
+    private static Connection connect(ConnectionFactory factory, RabbitMqEndpoint endpoint, String name)
+            throws IOException, java.util.concurrent.TimeoutException {
+        return endpoint.cluster() ? factory.newConnection(endpoint.addresses(), name) : factory.newConnection(name);
     }
 
     /**

@@ -15,6 +15,19 @@ import java.util.Set;
  * {@code amqps://}); with one path segment, {@code amqp://host/destination}, the vhost is {@code /}.
  * The vhost is URL-encoded as RabbitMQ's own URIs have it ({@code %2F} for {@code /}).
  *
+ * <p>A cluster: {@code amqp://user:password@host1:5672,host2:5672,host3:5672/vhost/destination},
+ * every node (or any several) separated by commas, each with its port (5672, or 5671 for
+ * {@code amqps://}, when absent), names or IPv4 addresses (no IPv6 literal in a list); user,
+ * password, vhost and TLS are the same for all. Each of the
+ * channel's connections goes to one of them, tried in a random order (amqp-client's
+ * {@code newConnection(List<Address>)}), and a connection that a node's stop closes recovers to
+ * another one that answers. Quorum queues ({@code queueType=quorum}) are what keeps the messages
+ * when a node goes: the cluster decides how many replicas a new one gets (every node of the
+ * cluster by default; {@code default_quorum_initial_group_size} in the server's
+ * {@code advanced.config}); the channel sets no {@code x-quorum-initial-group-size}, a queue
+ * argument that could never change after the declaration and would conflict with the queues
+ * other applications declared.
+ *
  * <p>Two URI parameters choose how consumer groups map onto RabbitMQ ({@link GroupMode}):
  * {@code groups=queue} (the default: the destination is one queue that every consumer shares) or
  * {@code groups=exchange} (the destination is an exchange, each group a queue bound to it), and,
@@ -28,7 +41,8 @@ import java.util.Set;
  * bytes; RabbitMQ's default, 128 MiB, when absent), which RabbitMQ never tells a client: a larger
  * payload is answered TOO_LARGE and never sent, where the broker would close the channel.
  *
- * @param brokerUri      the URI of the broker and vhost, without the destination, for the client library
+ * @param brokerUri      the URI of the (first) broker and vhost, without the destination, for the client library
+ * @param addresses      every host and port the URI names; one but for a cluster
  * @param vhost          the vhost, decoded
  * @param destination    the queue (queue mode) or the exchange (exchange mode)
  * @param mode           how groups map onto the broker
@@ -36,7 +50,7 @@ import java.util.Set;
  * @param queueType      the type of the queues the channel declares
  * @param maxMessageSize the broker's largest message, in bytes
  */
-record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMode mode, List<String> requiredGroups,
+record RabbitMqEndpoint(URI brokerUri, List<com.rabbitmq.client.Address> addresses, String vhost, String destination, GroupMode mode, List<String> requiredGroups,
                         QueueType queueType, int maxMessageSize) {
 
     /** The URI parameter that chooses the {@link GroupMode}. */
@@ -107,14 +121,13 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
 
     RabbitMqEndpoint {
         requiredGroups = List.copyOf(requiredGroups);
+        addresses = List.copyOf(addresses);
     }
 
     static RabbitMqEndpoint of(ChannelSpec spec) {
         spec.requireKnownParameters(Set.of(GROUPS, REQUIRED_GROUPS, QUEUE_TYPE, MAX_MESSAGE_SIZE));
         URI uri = spec.uri();
-        if (uri.getHost() == null) {
-            throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; expected amqp://host:5672/vhost/destination");
-        }
+        List<com.rabbitmq.client.Address> addresses = addresses(spec);
         String raw = uri.getRawPath() == null ? "" : uri.getRawPath();
         String[] segments = raw.startsWith("/") ? raw.substring(1).split("/", -1) : raw.split("/", -1);
         String vhost;
@@ -131,13 +144,69 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
         GroupMode mode = mode(spec);
         List<String> required = requiredGroups(spec, mode);
         try {
-            URI broker = new URI(uri.getScheme() + "://" + (uri.getRawUserInfo() == null ? "" : uri.getRawUserInfo() + "@")
-                    + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "") + "/"
+            com.rabbitmq.client.Address first = addresses.get(0);
+            String host = first.getHost().contains(":") ? "[" + first.getHost() + "]" : first.getHost();
+            URI broker = new URI(uri.getScheme() + "://" + (userInfo(uri) == null ? "" : userInfo(uri) + "@")
+                    + host + ":" + first.getPort() + "/"
                     + java.net.URLEncoder.encode(vhost, StandardCharsets.UTF_8));
-            return new RabbitMqEndpoint(broker, vhost, destination, mode, required, queueType(spec), maxMessageSize(spec));
+            return new RabbitMqEndpoint(broker, addresses, vhost, destination, mode, required, queueType(spec), maxMessageSize(spec));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") is not a broker address: " + e.getMessage(), e);
         }
+    }
+
+    private static String userInfo(URI uri) {
+        if (uri.getRawUserInfo() != null) {
+            return uri.getRawUserInfo();
+        }
+        String authority = uri.getRawAuthority(); // a host list is no server authority: java.net.URI leaves it whole
+        int at = authority == null ? -1 : authority.lastIndexOf('@');
+        return at < 0 ? null : authority.substring(0, at);
+    }
+
+    /**
+     * The host and port of one broker ({@code amqp://host:5672/...}) or of several
+     * ({@code amqp://host1:5672,host2:5673/...}).
+     */
+    private static List<com.rabbitmq.client.Address> addresses(ChannelSpec spec) {
+        URI uri = spec.uri();
+        int defaultPort = "amqps".equals(spec.scheme()) ? 5671 : 5672;
+        String expected = "expected amqp://host:5672/vhost/destination, or amqp://host1:5672,host2:5672/vhost/destination for a cluster";
+        if (uri.getHost() != null) {
+            return List.of(new com.rabbitmq.client.Address(uri.getHost().replaceAll("^\\[|\\]$", ""),
+                    uri.getPort() > 0 ? uri.getPort() : defaultPort));
+        }
+        String authority = uri.getRawAuthority();
+        String hosts = authority == null ? "" : authority.substring(authority.lastIndexOf('@') + 1);
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") names no host; " + expected);
+        }
+        List<com.rabbitmq.client.Address> addresses = new ArrayList<>();
+        for (String part : hosts.split(",", -1)) {
+            // A name or an IPv4 address: java.net.URI takes no IPv6 literal in a list of hosts.
+            int colon = part.indexOf(':');
+            String host = colon < 0 ? part : part.substring(0, colon);
+            if (host.isEmpty() || !host.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("uri (" + spec.redactedUri() + ") has " + (host.isEmpty() ? "an empty host"
+                        : "a host that is no host name or address ('" + host + "')") + " in its host list '" + hosts + "'; " + expected);
+            }
+            int port = colon < 0 ? defaultPort : port(spec, host, part.substring(colon + 1));
+            addresses.add(new com.rabbitmq.client.Address(host, port));
+        }
+        return List.copyOf(addresses);
+    }
+
+    private static int port(ChannelSpec spec, String host, String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 1 && port <= 65_535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("uri (" + spec.redactedUri() + "): the port of host " + host + " (" + value
+                + ") must be a whole number from 1 to 65535");
     }
 
     private static GroupMode mode(ChannelSpec spec) {
@@ -211,8 +280,13 @@ record RabbitMqEndpoint(URI brokerUri, String vhost, String destination, GroupMo
         return mode == GroupMode.QUEUE ? destination : destination + "." + group;
     }
 
-    /** @return host and port, for messages */
+    /** @return host and port, or every host and port of a cluster separated by commas, for messages */
     String address() {
-        return brokerUri.getHost() + ":" + (brokerUri.getPort() > 0 ? brokerUri.getPort() : 5672);
+        return addresses.stream().map(a -> a.getHost() + ":" + a.getPort()).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** @return true when the URI names several brokers (the nodes of a cluster) */
+    boolean cluster() {
+        return addresses.size() > 1;
     }
 }

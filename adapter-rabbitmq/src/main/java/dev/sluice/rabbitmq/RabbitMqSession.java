@@ -246,7 +246,7 @@ final class RabbitMqSession implements BrokerSession {
             boolean noAnswer = !consuming.isOpen() || !publishing.isOpen()
                     || e.getCause() instanceof java.util.concurrent.TimeoutException; // an RPC the broker left unanswered
             if (noAnswer) {
-                events.unreachable("RabbitMQ at " + endpoint.brokerUri().getHost() + ": " + e.getMessage());
+                events.unreachable("RabbitMQ at " + endpoint.address() + ": " + e.getMessage());
             } else {
                 events.reachable(); // it answered, with an error (the queue is gone, say)
             }

@@ -29,6 +29,52 @@ class RabbitMqEndpointTest {
     }
 
     @Test
+    @DisplayName("reads a cluster's host list: every host with its port or 5672 (5671 for amqps), one user, vhost and queue")
+    void parsesHostList() {
+        RabbitMqEndpoint e = RabbitMqEndpoint.of(ChannelSpec.of(
+                "amqp://app:p%40ss@127.0.0.1:5672,127.0.0.1:5673,mq3.local/%2F/orders?queueType=quorum"));
+        assertThat(e.cluster()).isTrue();
+        assertThat(e.addresses()).extracting(a -> a.getHost() + ":" + a.getPort())
+                .containsExactly("127.0.0.1:5672", "127.0.0.1:5673", "mq3.local:5672");
+        assertThat(e.vhost()).isEqualTo("/");
+        assertThat(e.destination()).isEqualTo("orders");
+        assertThat(e.quorum()).isTrue();
+        // The client library takes credentials, vhost and TLS from the first node's URI.
+        assertThat(e.brokerUri().toString()).isEqualTo("amqp://app:p%40ss@127.0.0.1:5672/%2F");
+        assertThat(e.address()).isEqualTo("127.0.0.1:5672,127.0.0.1:5673,mq3.local:5672");
+        RabbitMqEndpoint tls = RabbitMqEndpoint.of(ChannelSpec.of("amqps://a.local,b.local:5681/shop/invoices"));
+        assertThat(tls.addresses()).extracting(a -> a.getHost() + ":" + a.getPort()).containsExactly("a.local:5671", "b.local:5681");
+        assertThat(tls.vhost()).isEqualTo("shop");
+        assertThat(tls.brokerUri().toString()).isEqualTo("amqps://a.local:5671/shop");
+        RabbitMqEndpoint single = RabbitMqEndpoint.of(ChannelSpec.of("amqp://mq.local:5673/%2F/q"));
+        assertThat(single.cluster()).isFalse();
+        assertThat(single.addresses()).extracting(a -> a.getHost() + ":" + a.getPort()).containsExactly("mq.local:5673");
+    }
+
+    @Test
+    @DisplayName("refuses a malformed host list naming the host or port at fault and the list, with the password hidden")
+    void badHostList() {
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://app:secret@h1:5672,,h3:5674/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("an empty host in its host list 'h1:5672,,h3:5674'")
+                .hasMessageContaining("amqp://host1:5672,host2:5672/vhost/destination")
+                .hasMessageNotContaining("secret");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,h2:five/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the port of host h2 (five)");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,h2:70000/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the port of host h2 (70000)")
+                .hasMessageContaining("from 1 to 65535");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,h2:/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("the port of host h2 ()");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,:5673/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("an empty host");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,h%20x:5673/%2F/q")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no host name or address ('h%20x')");
+        assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://h1:5672,h2:5673")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names no queue");
+    }
+
+    @Test
     @DisplayName("refuses a URI that names no queue")
     void noQueue() {
         assertThatThrownBy(() -> RabbitMqEndpoint.of(ChannelSpec.of("amqp://guest:guest@127.0.0.1:5672/%2F/")))

@@ -122,6 +122,32 @@ final class LocalServer implements RestartableServer {
         int distPort = FreePorts.find();
         String node = "sluice" + port + "@localhost";
         Path dir = Files.createTempDirectory("sluice-rabbitmq-");
+        Optional<Path> ctl = onPath("rabbitmqctl");
+        Runnable stop = () -> ctl.ifPresent(c -> run(List.of(c.toString(), "-n", node, "stop"), Duration.ofSeconds(30)));
+        LocalServer server = rabbitmqNode(executable, port, distPort, node, dir, Map.of(), stop);
+        server.startOrClose(timeout);
+        return server;
+    }
+
+    /**
+     * One node of a RabbitMQ cluster the kit starts ({@link RabbitMqClusterServers}): a node of
+     * its own as {@link #rabbitmq(Path, Duration)} makes it, on the ports and in the directory
+     * given, whose Erlang cookie is {@code cookie} ({@code -setcookie}, so that neither the
+     * machine's cookie file nor the machine's own node is involved). Not started: the cluster
+     * starts its nodes side by side ({@link #startAgain(Duration)}).
+     *
+     * @param ctl {@code rabbitmqctl}, to stop the node ({@code rabbitmqctl --erlang-cookie ... -n node stop})
+     */
+    static LocalServer rabbitmqClusterNode(Path executable, Path ctl, int port, int distPort, String node, Path dir,
+            String cookie) throws Exception {
+        Files.createDirectories(dir);
+        Runnable stop = () -> run(List.of(ctl.toString(), "--erlang-cookie", cookie, "-n", node, "stop"), Duration.ofSeconds(30));
+        return rabbitmqNode(executable, port, distPort, node, dir, Map.of("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-setcookie " + cookie),
+                stop);
+    }
+
+    private static LocalServer rabbitmqNode(Path executable, int port, int distPort, String node, Path dir,
+            Map<String, String> extraEnv, Runnable stop) throws IOException {
         // Run as root, Debian's rabbitmq-server wrapper drops to the rabbitmq user: it must be able to write here.
         openToAll(dir);
         Path plugins = dir.resolve("enabled_plugins");
@@ -142,12 +168,9 @@ final class LocalServer implements RestartableServer {
         env.put("RABBITMQ_PID_FILE", dir.resolve("rabbit.pid").toString());
         env.put("RABBITMQ_ENABLED_PLUGINS_FILE", plugins.toString());
         env.put("RABBITMQ_CONFIG_FILE", dir.resolve("rabbitmq").toString());
-        Optional<Path> ctl = onPath("rabbitmqctl");
-        Runnable stop = () -> ctl.ifPresent(c -> run(List.of(c.toString(), "-n", node, "stop"), Duration.ofSeconds(30)));
-        LocalServer server = new LocalServer(pb, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"),
+        env.putAll(extraEnv);
+        return new LocalServer(pb, dir, URI.create("amqp://guest:guest@127.0.0.1:" + port + "/%2F"),
                 LocalServer::amqpAnswersHandshake, stop, node);
-        server.startOrClose(timeout);
-        return server;
     }
 
     private void startOrClose(Duration timeout) throws Exception {
