@@ -11,18 +11,15 @@ import dev.sluice.PressureListener;
 import dev.sluice.ProducerPolicy;
 import dev.sluice.SendResult;
 import dev.sluice.conformance.BrokerCompatibilityKit;
+import dev.sluice.conformance.FaultStream;
 import dev.sluice.conformance.KitBroker;
 import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
 import dev.sluice.conformance.brokers.KafkaClusterKitBroker;
 import dev.sluice.conformance.provision.KafkaClusterServers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -85,61 +82,28 @@ class KafkaClusterCompatibilityTest extends BrokerCompatibilityKit {
         void leaderKilledMidStream() throws Exception {
             KafkaClusterKitBroker cluster = cluster();
             String topic = fresh("leader-kill");
-            int n = scaled(2_000);
+            int beforeKill = scaled(1_000);
             BackpressureChannel ch = open(spec(topic)
                     .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(cluster.patience())))
                     .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
-            Received received = new Received();
-            ConcurrentLinkedQueue<Long> handledAt = new ConcurrentLinkedQueue<>();
-            ch.consumer(group).start(d -> {
-                received.handle(d);
-                handledAt.add(System.nanoTime());
-            });
-            List<SendResult> results = new CopyOnWriteArrayList<>();
-            CountDownLatch faultBegins = new CountDownLatch(1);
-            CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < n; i++) {
-                    if (i == n / 2) {
-                        try {
-                            faultBegins.await(); // the second half is sent while the leader dies
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                    results.add(ch.producer().send(Message.of("m" + i)));
-                }
-            });
-            await().until(() -> received.count() >= n / 4);
-            long killedAt = System.nanoTime();
-            faultBegins.countDown();
+            FaultStream stream = FaultStream.start(ch, group, beforeKill, cluster.patience().multipliedBy(2));
+            stream.awaitHandled(beforeKill / 2);
+            long killedAt = stream.beginFault();
             int killed = cluster.killLeader(topic, 0, cluster.patience());
             long movedAt = System.nanoTime();
             try {
                 int leader = cluster.leader(topic, 0);
                 assertThat(leader).as("the partition's leader after the kill").isNotEqualTo(killed).isPositive();
-
-                producer.get(cluster.patience().toMillis() * 2, TimeUnit.MILLISECONDS);
-                assertThat(results).hasSize(n).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
-                assertThat(ch.producer().flush(cluster.patience())).as("every send confirmed after the leader moved").isTrue();
-                await().until(() -> received.distinct().size() == n);
-                assertThat(ch.pressure().producer().failed()).as("sends lost").isZero();
-                assertThat(received.duplicates()).as("duplicates").isLessThanOrEqualTo(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
+                stream.finish(movedAt, scaled(500));
+                stream.assertNothingLost(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
                 // From the brokers' side: the group commits everything, on the surviving brokers.
                 await("the group's lag, as the surviving brokers have it").until(() -> brokerFigure(probe().ready(topic, group), "lag") == 0);
-
-                List<Long> times = new ArrayList<>(handledAt);
-                long firstAfter = times.stream().filter(t -> t > movedAt).mapToLong(Long::longValue).min().orElse(movedAt);
-                long gap = 0;
-                for (int i = 1; i < times.size(); i++) {
-                    gap = Math.max(gap, times.get(i) - times.get(i - 1));
-                }
+                FaultStream.Pauses p = stream.pauses(killedAt, movedAt);
                 System.out.printf("[sluice] kafka-cluster leader kill: broker %d killed, broker %d leads %d ms later;"
                                 + " first handling after that %d ms after the kill; longest pause in handling %d ms;"
                                 + " %d messages, %d duplicates%n",
-                        killed, leader, TimeUnit.NANOSECONDS.toMillis(movedAt - killedAt),
-                        TimeUnit.NANOSECONDS.toMillis(firstAfter - killedAt), TimeUnit.NANOSECONDS.toMillis(gap), n,
-                        received.duplicates());
+                        killed, leader, TimeUnit.NANOSECONDS.toMillis(movedAt - killedAt), p.firstAfterEnd(), p.longestPause(),
+                        stream.sent(), stream.duplicates());
             } finally {
                 cluster.restartKilled(topic, Duration.ofSeconds(90));
             }

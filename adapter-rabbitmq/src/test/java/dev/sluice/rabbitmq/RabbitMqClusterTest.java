@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sluice.BackpressureChannel;
 import dev.sluice.ConsumerPolicy;
-import dev.sluice.Message;
 import dev.sluice.Overflow;
 import dev.sluice.ProducerPolicy;
-import dev.sluice.SendResult;
-import dev.sluice.conformance.Received;
+import dev.sluice.conformance.FaultStream;
 import dev.sluice.conformance.ScenarioFamily;
 import dev.sluice.conformance.brokers.RabbitMqClusterKitBroker;
 import dev.sluice.conformance.brokers.RabbitMqClusterKitBroker.LeaderAndMembers;
@@ -21,10 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -139,45 +133,15 @@ class RabbitMqClusterTest extends ScenarioFamily {
                 connectionsOn.add(kindOf);
             }
         }
-        Received received = new Received();
-        ConcurrentLinkedQueue<Long> handledAt = new ConcurrentLinkedQueue<>();
-        ch.consumer(group).start(d -> {
-            received.handle(d);
-            handledAt.add(System.nanoTime());
-        });
-        List<SendResult> results = new CopyOnWriteArrayList<>();
-        // Some before the stop; then on from the moment it begins (sends in flight as the node goes)
-        // until AFTER_GONE messages were handled after the node was gone: the stream outlives the stop.
-        CountDownLatch stopBegins = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean enough = new java.util.concurrent.atomic.AtomicBoolean();
-        CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
-            for (int i = 0; !enough.get(); i++) {
-                if (i == beforeStop) {
-                    try {
-                        stopBegins.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                results.add(ch.producer().send(Message.of("m" + i)));
-            }
-        });
-        await().until(() -> received.count() >= beforeStop / 2);
-        long stoppedAt = System.nanoTime();
-        stopBegins.countDown();
+        FaultStream stream = FaultStream.start(ch, group, beforeStop, c.patience());
+        stream.awaitHandled(beforeStop / 2);
+        long stoppedAt = stream.beginFault();
         c.stop(node);
         long goneAt = System.nanoTime();
         try {
-            await("messages handled after the node was gone").until(() -> handledAt.stream().filter(t -> t > goneAt).count() >= AFTER_GONE);
-            enough.set(true);
-            producer.get(c.patience().toMillis(), TimeUnit.MILLISECONDS);
-            int n = results.size();
-            assertThat(results).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
-            assertThat(ch.producer().flush(c.patience())).as("every send confirmed after the stop").isTrue();
-            await("every message handled").until(() -> received.distinct().size() == n);
-            assertThat(ch.pressure().producer().failed()).as("sends lost").isZero();
-            assertThat(received.duplicates()).as("duplicates").isLessThanOrEqualTo(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
+            // The stream goes on until AFTER_GONE messages were handled after the node was gone.
+            stream.finish(goneAt, AFTER_GONE);
+            stream.assertNothingLost(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
             assertThat(c.nodesHolding("sluice-consume-" + destination)).as("nodes holding the consumer connection after the stop")
                     .hasSize(1).doesNotContain(node);
             LeaderAndMembers after = c.leader(destination);
@@ -187,31 +151,15 @@ class RabbitMqClusterTest extends ScenarioFamily {
                     .until(() -> brokerFigure(probe().ready(destination, group), "ready") == 0);
             await("nothing held by the queue's leader, ready or handed out")
                     .until(() -> c.total(destination).orElse(-1) == 0);
-
-            // The longest pause in handling from the last handling before the stop on, and when it ended.
-            List<Long> times = new ArrayList<>(handledAt);
-            long previous = times.stream().filter(t -> t <= stoppedAt).mapToLong(Long::longValue).max().orElse(stoppedAt);
-            long gap = 0;
-            long resumedAt = previous;
-            for (long t : times) {
-                if (t > stoppedAt) {
-                    if (t - previous > gap) {
-                        gap = t - previous;
-                        resumedAt = t;
-                    }
-                    previous = t;
-                }
-            }
-            long firstAfterGone = times.stream().filter(t -> t > goneAt).mapToLong(Long::longValue).min().orElseThrow();
+            FaultStream.Pauses p = stream.pauses(stoppedAt, goneAt);
             System.out.printf("[sluice] rabbitmq-cluster, %s stopped (%s, %s; the channel's connections on it: %s): the stop took"
                             + " %d ms; longest pause in handling %d ms, handling resumed %d ms after the stop began; first handling"
                             + " after the node was gone: %d ms after the stop began; leader after: %s; %d messages (%d before the stop),"
-                            + " %d lost, %d duplicates%n",
+                            + " %d duplicates%n",
                     kind, node, before.leader().equals(node) ? "the queue's leader" : "a follower",
                     connectionsOn.isEmpty() ? "none" : String.join(" and ", connectionsOn),
-                    TimeUnit.NANOSECONDS.toMillis(goneAt - stoppedAt), TimeUnit.NANOSECONDS.toMillis(gap),
-                    TimeUnit.NANOSECONDS.toMillis(resumedAt - stoppedAt), TimeUnit.NANOSECONDS.toMillis(firstAfterGone - stoppedAt),
-                    after.leader(), n, beforeStop, n - received.distinct().size(), received.duplicates());
+                    TimeUnit.NANOSECONDS.toMillis(goneAt - stoppedAt), p.longestPause(), p.resumedAfter(), p.firstAfterEnd(),
+                    after.leader(), stream.sent(), beforeStop, stream.duplicates());
         } finally {
             long restart = System.nanoTime();
             c.restartStopped(c.patience());

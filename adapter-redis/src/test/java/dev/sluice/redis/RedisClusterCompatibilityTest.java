@@ -8,19 +8,12 @@ import dev.sluice.ConsumerPolicy;
 import dev.sluice.Message;
 import dev.sluice.Overflow;
 import dev.sluice.ProducerPolicy;
-import dev.sluice.SendResult;
 import dev.sluice.conformance.BrokerCompatibilityKit;
+import dev.sluice.conformance.FaultStream;
 import dev.sluice.conformance.KitBroker;
-import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
 import dev.sluice.conformance.brokers.RedisClusterKitBroker;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -113,65 +106,30 @@ class RedisClusterCompatibilityTest extends BrokerCompatibilityKit {
             RedisClusterKitBroker cluster = cluster();
             cluster.awaitFullStrength(cluster.patience()); // a replica ready to take over
             String destination = fresh("failover");
-            int n = scaled(2_000);
+            int beforeFault = scaled(1_000);
             BackpressureChannel ch = open(ChannelSpec.of(cluster.uri(destination) + parameters).connectTimeout(Duration.ofSeconds(15))
                     .closeTimeout(Duration.ofSeconds(10))
                     .producer(ProducerPolicy.buffer(50).maxInFlight(PRODUCER_IN_FLIGHT).onOverflow(Overflow.block(cluster.patience())))
                     .consumer(ConsumerPolicy.pull(CONSUMER_IN_FLIGHT).maxInFlight(CONSUMER_IN_FLIGHT)));
-            Received received = new Received();
-            ConcurrentLinkedQueue<Long> handledAt = new ConcurrentLinkedQueue<>();
-            ch.consumer(group).start(d -> {
-                received.handle(d);
-                handledAt.add(System.nanoTime());
-            });
-            List<SendResult> results = new CopyOnWriteArrayList<>();
-            // Half before the fault, half from the moment it begins: sends in flight as the master goes.
-            CountDownLatch faultBegins = new CountDownLatch(1);
-            CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
-                for (int i = 0; i < n; i++) {
-                    if (i == n / 2) {
-                        try {
-                            faultBegins.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                    results.add(ch.producer().send(Message.of("m" + i)));
-                }
-            });
-            await().until(() -> received.count() >= n / 4);
+            FaultStream stream = FaultStream.start(ch, group, beforeFault, cluster.patience());
+            stream.awaitHandled(beforeFault / 2);
             int before = cluster.masterPort(destination);
-            long stoppedAt = System.nanoTime();
-            faultBegins.countDown();
+            long stoppedAt = stream.beginFault();
             move.run(cluster, destination);
             long promotedAt = System.nanoTime();
             try {
                 int after = cluster.masterPort(destination);
                 assertThat(after).as("the slot's master after the failover").isNotEqualTo(before);
-
-                producer.get(cluster.patience().toMillis(), TimeUnit.MILLISECONDS);
-                assertThat(results).hasSize(n).allMatch(r -> r.status() == SendResult.Status.ACCEPTED);
-                assertThat(ch.producer().flush(cluster.patience())).as("every send confirmed after the failover").isTrue();
-                await().until(() -> received.distinct().size() == n);
-                assertThat(ch.pressure().producer().failed()).as("sends lost").isZero();
-                assertThat(received.duplicates()).as("duplicates").isLessThanOrEqualTo(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
+                stream.finish(promotedAt, scaled(500));
+                stream.assertNothingLost(PRODUCER_IN_FLIGHT + CONSUMER_IN_FLIGHT);
                 // From the broker's side: the new master holds no entry pending for the group.
                 await("nothing pending on the new master").until(() -> brokerFigure(probe().unacked(destination, group), "pending") == 0);
-
-                List<Long> times = new ArrayList<>(handledAt);
-                // For the printout only: every message may already have been handled when the promotion is seen.
-                long firstAfter = times.stream().filter(t -> t > promotedAt).mapToLong(Long::longValue).min().orElse(promotedAt);
-                long gap = 0;
-                for (int i = 1; i < times.size(); i++) {
-                    gap = Math.max(gap, times.get(i) - times.get(i - 1));
-                }
+                FaultStream.Pauses p = stream.pauses(stoppedAt, promotedAt);
                 System.out.printf("[sluice] redis-cluster failover, " + kind + ": master %d, %d in its place when the move ended %d ms after the fault began;"
-                                + " first handling after the promotion %d ms after the fault began; longest pause in handling %d ms;"
+                                + " first handling after that %d ms after the fault began; longest pause in handling %d ms;"
                                 + " %d messages, %d duplicates%n",
-                        before, after, TimeUnit.NANOSECONDS.toMillis(promotedAt - stoppedAt),
-                        TimeUnit.NANOSECONDS.toMillis(firstAfter - stoppedAt), TimeUnit.NANOSECONDS.toMillis(gap), n,
-                        received.duplicates());
+                        before, after, TimeUnit.NANOSECONDS.toMillis(promotedAt - stoppedAt), p.firstAfterEnd(), p.longestPause(),
+                        stream.sent(), stream.duplicates());
             } finally {
                 cluster.restartStopped(cluster.patience());
             }
