@@ -20,9 +20,10 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  *       member claims it (a crashed consumer's work); default 30 000;
  *   <li>{@code db}: the database number; default 0;
  *   <li>{@code deleteAcked}: delete an entry once acked while the stream has one group
- *       ({@code XDEL}), so that the stream holds only work still to do; default true. Set it to
- *       false when other applications read the stream with groups of their own that may appear
- *       at any time.
+ *       ({@code XDEL}, in the script that acks, so the group count is the server's at that
+ *       moment), so that the stream holds only work still to do; default true. Set it to false
+ *       when another application may create a group of its own later and read the stream from
+ *       its start: what was acked and deleted before its group existed is gone for it.
  *   <li>{@code payloadField}: the entry field that holds the payload when reading what other
  *       producers wrote ({@code p}, Sluice's own, by default); their other fields are headers.
  *   <li>{@code waitReplicas}: confirm a send only once this many replicas have it ({@code WAIT}

@@ -42,7 +42,10 @@ import redis.clients.jedis.params.XTrimParams;
  *
  * <p>An acked entry is deleted ({@code XDEL}) while the stream has a single group (unless
  * {@code deleteAcked=false}), so that the stream holds only what is still to be done: {@code XACK}
- * alone never frees memory, and the length then counts the backlog.
+ * alone never frees memory, and the length then counts the backlog. The group count is read by
+ * the script that acks, on the server, at the moment of the ack: a count read earlier could miss
+ * a group created meanwhile (another application's, or this channel's own a moment before) and
+ * delete entries that group has still to read.
  */
 final class RedisSession implements BrokerSession {
 
@@ -69,7 +72,6 @@ final class RedisSession implements BrokerSession {
     /** Sends the handlers' acks, so that no handler waits for an ack's round trip. */
     private final java.util.concurrent.ExecutorService acker;
     private volatile long backlog = -1;
-    private volatile int groups = 1;
     private volatile boolean closed;
 
     /** @param maxPayloadBytes the server's limit, {@link #maxPayloadBytes(Jedis)} as read at open */
@@ -132,7 +134,6 @@ final class RedisSession implements BrokerSession {
                     throw e;
                 }
             }
-            groups = Math.max(1, j.xinfoGroups(endpoint.stream()).size()); // before any ack can delete
         }
     }
 
@@ -220,19 +221,35 @@ final class RedisSession implements BrokerSession {
         lostAcks.addAll(trip);
     }
 
-    /** One pipeline: per group an {@code XACK} of all its ids, and an {@code XDEL} when acked entries go. */
+    /**
+     * KEYS[1] the stream; ARGV[1] the group; ARGV[2..] the ids. Acks them and, when the stream
+     * has no other group at this moment, deletes them. Returns how many were acked.
+     */
+    private static final byte[] ACK_DELETE_SCRIPT = StreamCodec.bytes(String.join("\n",
+            "local ids = {}",
+            "for i = 2, #ARGV do ids[#ids + 1] = ARGV[i] end",
+            "local acked = redis.call('XACK', KEYS[1], ARGV[1], unpack(ids))",
+            "if #redis.call('XINFO', 'GROUPS', KEYS[1]) <= 1 then redis.call('XDEL', KEYS[1], unpack(ids)) end",
+            "return acked"));
+
+    /**
+     * One pipeline: per group an {@code XACK} of all its ids, or with {@code deleteAcked} the
+     * script that acks them and deletes them while the stream has this one group.
+     */
     private void xack(Jedis j, List<Ack> trip) {
         Map<String, List<StreamEntryID>> byGroup = new LinkedHashMap<>();
         for (Ack a : trip) {
             byGroup.computeIfAbsent(a.group(), g -> new ArrayList<>()).add(a.id());
         }
         Pipeline p = j.pipelined();
-        boolean delete = endpoint.deleteAcked() && groups <= 1;
         byGroup.forEach((group, ids) -> {
-            StreamEntryID[] array = ids.toArray(StreamEntryID[]::new);
-            p.xack(endpoint.stream(), group, array);
-            if (delete) {
-                p.xdel(endpoint.stream(), array);
+            if (endpoint.deleteAcked()) {
+                List<byte[]> args = new ArrayList<>(ids.size() + 1);
+                args.add(StreamCodec.bytes(group));
+                ids.forEach(id -> args.add(StreamCodec.bytes(id.toString())));
+                p.eval(ACK_DELETE_SCRIPT, List.of(StreamCodec.bytes(endpoint.stream())), args);
+            } else {
+                p.xack(endpoint.stream(), group, ids.toArray(StreamEntryID[]::new));
             }
         });
         p.sync();
@@ -352,9 +369,7 @@ final class RedisSession implements BrokerSession {
     private long readBacklog(Jedis j) {
         Object reply = j.eval(BACKLOG_SCRIPT, List.of(StreamCodec.bytes(endpoint.stream())),
                 List.of(StreamCodec.bytes(Integer.toString(BACKLOG_EXACT_WITHIN))));
-        List<?> figures = (List<?>) reply;
-        groups = (int) Math.max(1, (Long) figures.get(1));
-        return (Long) figures.get(0);
+        return (Long) ((List<?>) reply).get(0);
     }
 
     /**

@@ -40,6 +40,38 @@ class RedisBrokerSideTest {
     }
 
     @Test
+    @DisplayName("an acked entry is deleted only if the stream has no other group at the moment of the ack: a group another"
+            + " application creates mid-stream keeps every entry it has still to read")
+    void groupCreatedMidStreamKeepsItsEntries() throws Exception {
+        String stream = "sluice-othergroup-" + UUID.randomUUID();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (BackpressureChannel ch = Sluice.open(spec(stream).consumer(ConsumerPolicy.pull(5).maxInFlight(5)));
+             Jedis j = direct()) {
+            for (int i = 0; i < 5; i++) {
+                ch.producer().send(Message.of("m" + i));
+            }
+            assertThat(ch.producer().flush(Duration.ofSeconds(10))).isTrue();
+            ch.consumer("g").start(d -> {
+                entered.countDown();
+                release.await(); // every handler holds until the other application's group exists
+            });
+            assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            j.xgroupCreate(stream, "other-app", new StreamEntryID(0, 0), false);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> ch.pressure().consumer().acked() == 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> j.xpending(stream, "g").getTotal() == 0);
+            assertThat(j.xlen(stream)).as("entries the other group has still to read").isEqualTo(5);
+            assertThat(j.xreadGroup("other-app", "reader", XReadGroupParams.xReadGroupParams().count(10),
+                    java.util.Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)).get(0).getValue()).hasSize(5);
+        } finally {
+            try (Jedis j = direct()) {
+                j.del(stream);
+            }
+        }
+    }
+
+    @Test
     @DisplayName("waitReplicas: a send no replica acknowledged is not confirmed, the broker is reported blocked, and the entry"
             + " stays on the master (a retry may add it again)")
     void waitReplicasWithoutReplicas() throws Exception {
