@@ -9,7 +9,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -151,10 +150,6 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, spec.consumer().batchSize());
         c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis(spec.connectTimeout().toMillis()));
-        // Cooperative rebalancing: a member keeps its partitions (and its handlers their records)
-        // while a rebalance waits for a dead member's session to run out. It must be the only
-        // assignor: a consumer listing an eager one as well (Kafka's default list) rebalances eagerly.
-        c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         return with(c, "consumer.");
     }
 

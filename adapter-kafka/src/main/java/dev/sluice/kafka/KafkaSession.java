@@ -346,8 +346,7 @@ final class KafkaSession implements BrokerSession {
         m.add(StrategyMapping.nativeKnob(Strategy.DEAD_LETTER, "attempt >= " + c.maxAttempts() + ": produce to '"
                 + endpoint.deadLetterTopic() + "', then ack"));
         m.add(StrategyMapping.nativeKnob(Strategy.BACKLOG_SIGNAL, "lag: end offsets - committed offsets (admin client)"));
-        m.add(StrategyMapping.nativeKnob(Strategy.CONSUMER_GROUPS, "group.id = the group: each group reads every record, members share the partitions"
-                + " (CooperativeStickyAssignor: a rebalance moves only the partitions that change owner)"));
+        m.add(StrategyMapping.nativeKnob(Strategy.CONSUMER_GROUPS, "group.id = the group: each group reads every record, members share the partitions"));
         spec.producer().rateLimit().ifPresent(r -> m.add(StrategyMapping.emulated(Strategy.RATE_LIMIT,
                 r + " in the gate: broker quotas are per client, not per channel")));
         spec.backlog().ifPresent(limit -> {

@@ -31,16 +31,19 @@ import org.junit.jupiter.api.Test;
 /**
  * A rolling restart as Kafka sees it: one member of the group dies without leaving (its
  * connection goes silent) and a new member joins before the dead one's session has run out. The
- * group cannot finish the rebalance until the session expires. With the eager protocol every
- * member gives up all its partitions at the start of the rebalance and waits; with the
- * cooperative one (Sluice's default, {@code CooperativeStickyAssignor} alone) the members keep
- * their partitions and go on handling meanwhile.
+ * group cannot finish the rebalance until the session expires. With the eager protocol (Kafka's
+ * default assignors, and Sluice's) every member gives up all its partitions at the start of the
+ * rebalance and waits; with the cooperative one ({@code CooperativeStickyAssignor} alone, as a
+ * native setting) the members keep their partitions and go on handling meanwhile — at a price the
+ * soak shows: commits fail while the rebalance is pending, so what the members handle meanwhile
+ * comes again when a partition moves later (more duplicates than the in-flight cap).
  */
 @DisplayName("kafka:// rebalance while a member's session runs out")
 class KafkaCooperativeRebalanceTest {
 
     /** The dead member's session: how long an eager group stands still. */
     private static final int DEAD_SESSION_MILLIS = 10_000;
+    private static final String COOPERATIVE = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor";
 
     private static ProvisionedBroker kafka;
     private static KafkaKitBroker kit;
@@ -59,18 +62,17 @@ class KafkaCooperativeRebalanceTest {
     }
 
     @Test
-    @DisplayName("by default the surviving member goes on handling its partitions while the dead member's session runs out")
-    void cooperativeKeepsHandling() throws Exception {
+    @DisplayName("by default (eager assignors) the whole group stands still until the dead member's session runs out")
+    void eagerStandsStill() throws Exception {
         long gap = longestGapWhileADeadMemberExpires(Map.of());
-        assertThat(gap).as("longest pause in the surviving member's handling (ms)").isLessThan(DEAD_SESSION_MILLIS / 3);
+        assertThat(gap).as("longest pause in the surviving member's handling (ms)").isGreaterThan(DEAD_SESSION_MILLIS / 2);
     }
 
     @Test
-    @DisplayName("with the eager RangeAssignor alone the whole group stands still until the dead member's session runs out")
-    void eagerStandsStill() throws Exception {
-        long gap = longestGapWhileADeadMemberExpires(Map.of("consumer.partition.assignment.strategy",
-                "org.apache.kafka.clients.consumer.RangeAssignor"));
-        assertThat(gap).as("longest pause in the surviving member's handling (ms)").isGreaterThan(DEAD_SESSION_MILLIS / 2);
+    @DisplayName("with CooperativeStickyAssignor alone the surviving member goes on handling while the dead member's session runs out")
+    void cooperativeKeepsHandling() throws Exception {
+        long gap = longestGapWhileADeadMemberExpires(Map.of("consumer.partition.assignment.strategy", COOPERATIVE));
+        assertThat(gap).as("longest pause in the surviving member's handling (ms)").isLessThan(DEAD_SESSION_MILLIS / 3);
     }
 
     /** @return the longest pause (ms) in member A's handling from the moment member C joins until C has partitions */
@@ -115,9 +117,10 @@ class KafkaCooperativeRebalanceTest {
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                         ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, DEAD_SESSION_MILLIS,
                         ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000,
+                        // B speaks the protocol the channels speak
                         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, settings.isEmpty()
-                                ? "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
-                                : "org.apache.kafka.clients.consumer.RangeAssignor",
+                                ? "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+                                : COOPERATIVE,
                         ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName(),
                         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName()))) {
                     consumer.subscribe(List.of(topic));
