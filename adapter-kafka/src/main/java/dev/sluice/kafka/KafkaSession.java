@@ -100,7 +100,7 @@ final class KafkaSession implements BrokerSession {
         readOffsets(); // a length limit needs a first figure before the first send
         java.util.concurrent.atomic.AtomicInteger threads = new java.util.concurrent.atomic.AtomicInteger();
         this.refresher = Executors.newScheduledThreadPool(2, r -> {
-            Thread t = new Thread(r, "sluice-kafka-" + (threads.getAndIncrement() == 0 ? "watch-" : "backlog-") + endpoint.topic());
+            Thread t = new Thread(r, "sluice-kafka-refresh-" + threads.incrementAndGet() + "-" + endpoint.topic());
             t.setDaemon(true);
             return t;
         });
