@@ -7,6 +7,9 @@ import dev.sluice.BackpressureChannel;
 import dev.sluice.ChannelSpec;
 import dev.sluice.ConsumerPolicy;
 import dev.sluice.Message;
+import dev.sluice.Overflow;
+import dev.sluice.ProducerPolicy;
+import dev.sluice.RateLimit;
 import dev.sluice.Sluice;
 import dev.sluice.conformance.Fault;
 import dev.sluice.conformance.brokers.KafkaKitBroker;
@@ -88,18 +91,15 @@ class KafkaCooperativeRebalanceTest {
         ConcurrentLinkedQueue<Long> handledByA = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> handledByC = new ConcurrentLinkedQueue<>();
         AtomicBoolean producing = new AtomicBoolean(true);
-        try (BackpressureChannel producer = Sluice.open(spec);
+        // A steady trickle, paced by the channel's own rate limit: a full buffer blocks the feeder.
+        try (BackpressureChannel producer = Sluice.open(spec.producer(ProducerPolicy.buffer(10)
+                        .rateLimit(RateLimit.tokenBucket(200)).onOverflow(Overflow.block(Duration.ofMillis(200)))));
              BackpressureChannel a = Sluice.open(spec);
              BackpressureChannel c = Sluice.open(spec)) {
             Thread feeder = new Thread(() -> {
                 int i = 0;
                 while (producing.get()) {
                     producer.producer().send(Message.of("m" + i++));
-                    try {
-                        Thread.sleep(5); // a steady trickle, ~200 messages a second
-                    } catch (InterruptedException e) {
-                        return;
-                    }
                 }
             }, "coop-feeder");
             feeder.start();

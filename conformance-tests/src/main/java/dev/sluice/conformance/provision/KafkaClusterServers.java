@@ -241,35 +241,37 @@ public final class KafkaClusterServers implements AutoCloseable {
         awaitBrokers(brokerIds(), timeout);
     }
 
+    /**
+     * Waits until the controller has every broker of {@code ids} registered and unfenced, as an
+     * admin client on the running brokers sees it; fails at once when one of their JVMs exits.
+     */
     private void awaitBrokers(Set<Integer> ids, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String seen = "";
-        while (System.nanoTime() < deadline) {
-            for (int id : ids) {
-                synchronized (this) {
-                    Process p = broker(id).process;
-                    if (p != null && !p.isAlive()) {
-                        throw new IOException("broker " + id + " exited with " + p.exitValue() + ": " + logTail(broker(id)));
-                    }
-                }
-            }
-            String bootstrap = runningBootstrap();
-            if (!bootstrap.isEmpty()) {
-                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000))) {
-                    Set<Integer> up = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).stream()
-                            .map(Node::id).collect(Collectors.toSet());
-                    seen = up.toString();
-                    if (up.containsAll(ids)) {
-                        return;
-                    }
-                } catch (Exception e) {
-                    seen = e.toString();
-                }
-            }
-            TimeUnit.MILLISECONDS.sleep(100); // polling interval while the brokers register
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>("nothing yet");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, runningBootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000))) {
+            org.awaitility.Awaitility.await("brokers " + ids + " registered").atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        for (int id : ids) {
+                            synchronized (this) {
+                                Process p = broker(id).process;
+                                if (p != null && !p.isAlive()) {
+                                    throw new IOException("broker " + id + " exited with " + p.exitValue() + ": " + logTail(broker(id)));
+                                }
+                            }
+                        }
+                        try {
+                            Set<Integer> up = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).stream()
+                                    .map(Node::id).collect(Collectors.toSet());
+                            seen.set(up.toString());
+                            return up.containsAll(ids);
+                        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                            seen.set(e.toString());
+                            return false;
+                        }
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new IOException("brokers " + ids + " did not register within " + timeout + " (last seen: " + seen.get() + ")", e);
         }
-        throw new IOException("brokers " + ids + " did not register within " + timeout + " (last seen: " + seen + ")");
     }
 
     private Broker broker(int id) {
