@@ -83,6 +83,9 @@ public abstract class ConnectionFaultScenarios extends ScenarioFamily {
         broker.inject(fault);
         await("DOWN while the broker does not answer").until(() -> ch.health().state() == dev.sluice.HealthStatus.State.DOWN);
         dev.sluice.HealthStatus down = ch.health();
+        // Health turns DOWN before the listeners are called (a listener that reads health sees the
+        // outage), so the call to them may still be under way here.
+        await("the outage told to listeners").until(() -> !causes.isEmpty());
         // The cause in health is the latest the adapter gave; listeners hear the first.
         assertThat(down.detail()).as("the cause in health").matches("(?s).*cannot be reached: \\S.*");
         assertThat(causes).as("the cause told to listeners").hasSize(1).allMatch(c -> !c.isBlank());
