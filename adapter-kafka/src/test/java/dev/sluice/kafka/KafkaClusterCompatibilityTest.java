@@ -17,10 +17,19 @@ import dev.sluice.conformance.Received;
 import dev.sluice.conformance.ScenarioFamily;
 import dev.sluice.conformance.brokers.KafkaClusterKitBroker;
 import dev.sluice.conformance.provision.KafkaClusterServers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -151,10 +160,14 @@ class KafkaClusterCompatibilityTest extends BrokerCompatibilityKit {
             try {
                 await("the channel reports the brokers' refusal").until(() -> ch.pressure().brokerBlocked());
                 long signalAt = System.nanoTime();
+                // The channel's state turns before its listeners are called.
+                await("the refusal told to listeners").until(() -> !reasons.isEmpty());
                 assertThat(reasons).as("why the broker is blocked").anyMatch(r -> r.contains("NOT_ENOUGH_REPLICAS")
                         && r.contains("min.insync.replicas=" + KafkaClusterServers.MIN_IN_SYNC_REPLICAS));
                 assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
                 assertThat(ch.retryAfter()).isPresent();
+                assertThat(rawAcksAllSend(cluster, topic)).as("the leader's answer to a plain acks=all producer meanwhile")
+                        .isInstanceOfAny(NotEnoughReplicasException.class, NotEnoughReplicasAfterAppendException.class);
 
                 // The producer policy applies: block fills the buffer, then times out; nothing is refused silently.
                 int sent = 0;
@@ -170,6 +183,7 @@ class KafkaClusterCompatibilityTest extends BrokerCompatibilityKit {
                 cluster.restartKilled(topic, Duration.ofSeconds(90));
                 await("the channel learns the replicas are back").until(() -> !ch.pressure().brokerBlocked());
                 long clearedAt = System.nanoTime();
+                await("the return told to listeners").until(() -> events.contains("unblocked"));
                 assertThat(events).containsSubsequence("blocked", "unblocked");
                 await("every held send delivered").until(() -> received.distinct().size() == accepted + 1);
                 assertThat(ch.producer().flush(cluster.patience())).isTrue();
@@ -182,6 +196,24 @@ class KafkaClusterCompatibilityTest extends BrokerCompatibilityKit {
             } finally {
                 cluster.restartKilled(topic, Duration.ofSeconds(90));
             }
+        }
+    }
+
+    /**
+     * What the partition's leader answers a plain kafka-clients producer with {@code acks=all} and
+     * no retries: the broker's own refusal, not Sluice's reading of the replicas.
+     */
+    private static Throwable rawAcksAllSend(KafkaClusterKitBroker cluster, String topic) throws Exception {
+        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.cluster().runningBootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+                ProducerConfig.RETRIES_CONFIG, 0,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000), new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(topic, 0, null, "raw".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            throw new AssertionError("the leader took an acks=all write with too few in-sync replicas");
+        } catch (ExecutionException e) {
+            return e.getCause();
         }
     }
 }
