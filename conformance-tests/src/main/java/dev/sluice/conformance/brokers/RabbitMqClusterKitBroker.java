@@ -184,6 +184,12 @@ public final class RabbitMqClusterKitBroker implements KitBroker, BrokerProbe, A
         cluster.stop(node);
     }
 
+    /** Kills a node with SIGKILL; it stays down until {@link #start} or {@link #restartStopped}. */
+    public void kill(String node) throws Exception {
+        forget(node);
+        cluster.kill(node);
+    }
+
     /** Starts a stopped node again; it rejoins the cluster. */
     public void start(String node, Duration timeout) throws Exception {
         cluster.start(node, timeout);

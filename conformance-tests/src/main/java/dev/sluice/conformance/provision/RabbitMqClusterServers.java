@@ -198,6 +198,15 @@ public final class RabbitMqClusterServers implements AutoCloseable {
         server(node).stop();
     }
 
+    /**
+     * Kills one node with SIGKILL, as a crash (its Erlang VM and helpers; epmd stays, it is shared):
+     * no goodbye to the other nodes or to clients, only closed sockets. Its files stay as the crash
+     * left them; {@link #start(String, Duration)} brings it back.
+     */
+    public void kill(String node) throws Exception {
+        server(node).kill();
+    }
+
     /** Starts a stopped node again on its name, ports and database; it rejoins the cluster. Returns once it accepts AMQP. */
     public void start(String node, Duration timeout) throws Exception {
         server(node).startAgain(timeout);
