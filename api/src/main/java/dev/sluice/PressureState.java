@@ -42,7 +42,10 @@ public record PressureState(PressureLevel level, int buffered, int bufferCapacit
 
     /**
      * What became of every message offered to the producer. They reconcile:
-     * {@code offered == confirmed + failed + inFlight + dropped + rejected + buffered}.
+     * {@code offered == confirmed + failed + inFlight + dropped + rejected + buffered} — exactly
+     * once {@link dev.sluice.MessageProducer#flush(java.time.Duration) flush} returned true and no
+     * other send runs; the counters are read one after another, so a snapshot taken while a confirm
+     * is being counted may count that message in flight as well (it leaves in flight a moment after).
      *
      * @param offered   every send
      * @param confirmed confirmed by the broker
@@ -71,7 +74,9 @@ public record PressureState(PressureLevel level, int buffered, int bufferCapacit
     }
 
     /**
-     * What became of every delivery.
+     * What became of every delivery. They {@linkplain #reconciles() reconcile} exactly once no
+     * delivery is being settled; the counters are read one after another, so a snapshot taken while
+     * a delivery settles may count it in flight as well as in its outcome for a moment.
      *
      * @param received     deliveries taken from the broker
      * @param acked        acked

@@ -102,6 +102,19 @@ class RabbitMqRecoveryTest {
         return ch;
     }
 
+    /** The queue's unacknowledged messages as the broker counts them now ({@code rabbitmqctl list_queues}; classic queues). */
+    private long unacked(String queue) throws Exception {
+        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
+        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
+        command.addAll(List.of("list_queues", "-p", "/", "name", "messages_unacknowledged", "--no-table-headers"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("rabbitmqctl finished").isTrue();
+        assertThat(p.exitValue()).as("rabbitmqctl: " + out).isZero();
+        return out.lines().map(l -> l.split("\\s+")).filter(cols -> cols.length == 2 && cols[0].equals(queue))
+                .mapToLong(cols -> Long.parseLong(cols[1])).findFirst().orElseThrow(() -> new AssertionError(queue + " not listed: " + out));
+    }
+
     /** The queue as the broker has it now, on a channel of its own (a missing queue closes the channel). */
     private AMQP.Queue.DeclareOk passive(String queue) throws IOException {
         Channel ch = direct.createChannel();
@@ -177,7 +190,8 @@ class RabbitMqRecoveryTest {
         assertThat(ch.producer().sendAsync(Message.of("before")).toCompletableFuture().get(30, TimeUnit.SECONDS))
                 .isEqualTo(SendResult.ACCEPTED);
         await("the message sent before the cut is handled").until(() -> received.contains("before"));
-        await("its ack reached the broker").until(() -> passive(consumed).getMessageCount() == 0);
+        // Handled is not acked at the broker yet: the ack is written after the handler returns.
+        await("its ack reached the broker").until(() -> passive(consumed).getMessageCount() == 0 && unacked(consumed) == 0);
 
         lose.run();
         int before = proxy.openConnections();

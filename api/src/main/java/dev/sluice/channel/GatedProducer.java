@@ -357,10 +357,14 @@ final class GatedProducer implements MessageProducer {
         }
     }
 
-    /** @return true when nothing is buffered and everything taken has been confirmed or has failed */
+    /**
+     * @return true when nothing is buffered, everything taken has been confirmed or has failed, and
+     *         nothing is counted in flight any more (the outcome is counted just before in flight
+     *         goes down, so a flush that returns sees counters that reconcile)
+     */
     private boolean isDrained() {
         BoundedBuffer.Counters c = buffer.counters();
-        return c.size() == 0 && c.taken() == confirmed.get() + failed.get() + unsentAtClose.get();
+        return c.size() == 0 && c.taken() == confirmed.get() + failed.get() + unsentAtClose.get() && inFlight.get() == 0;
     }
 
     /**

@@ -5,6 +5,8 @@ import dev.sluice.flow.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +29,11 @@ final class HandlerOutlet {
     private final RateLimiter rateLimiter;
     private final ThreadPoolExecutor[] workers;
     private final AtomicInteger roundRobin = new AtomicInteger();
-    /** The run each thread is in, so that a hold gives back what waits behind its running handler. */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<Task> running;
+    /**
+     * Every run handed to a thread and not yet finished: queued, on its way to the thread, or
+     * running. A hold gives back what none of them has claimed, wherever the run is.
+     */
+    private final Set<Task> live = ConcurrentHashMap.newKeySet();
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     /**
      * Written under the write lock, so that a run being queued under the read lock is either in
@@ -41,7 +46,6 @@ final class HandlerOutlet {
         this.handler = handler;
         this.rateLimiter = rateLimiter;
         this.workers = new ThreadPoolExecutor[concurrency];
-        this.running = new java.util.concurrent.atomic.AtomicReferenceArray<>(concurrency);
         for (int i = 0; i < concurrency; i++) {
             String name = "sluice-handle-" + group + "-" + i;
             workers[i] = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
@@ -97,10 +101,13 @@ final class HandlerOutlet {
 
     /** @return the run when the thread is shut down and refused it, else null */
     private List<SettlingDelivery> submit(int worker, List<SettlingDelivery> run) {
+        Task task = new Task(run);
+        live.add(task);
         try {
-            workers[worker].execute(new Task(worker, run));
+            workers[worker].execute(task);
             return null;
         } catch (java.util.concurrent.RejectedExecutionException closed) {
+            live.remove(task);
             return run;
         }
     }
@@ -113,15 +120,10 @@ final class HandlerOutlet {
         } finally {
             gate.writeLock().unlock();
         }
-        for (int i = 0; i < workers.length; i++) {
-            List<Runnable> waiting = new ArrayList<>();
-            workers[i].getQueue().drainTo(waiting);
-            waiting.forEach(t -> ((Task) t).releaseRest());
-            Task current = running.get(i);
-            if (current != null) {
-                current.releaseRest(); // what waits behind the running handler in its run
-            }
-        }
+        // No run is handed to a thread after the gate closed: every one that was is in live. A run
+        // still queued finds nothing left when its thread gets to it; a running one finishes the
+        // handler it is in.
+        live.forEach(Task::releaseRest);
     }
 
     void open() {
@@ -137,6 +139,7 @@ final class HandlerOutlet {
     void shutdownNow() {
         for (ThreadPoolExecutor w : workers) {
             for (Runnable neverRan : w.shutdownNow()) {
+                live.remove(neverRan);
                 ((Task) neverRan).releaseRest();
             }
         }
@@ -152,12 +155,10 @@ final class HandlerOutlet {
      * exactly once, by the thread that handles it or by a hold that gives the rest back.
      */
     private final class Task implements Runnable {
-        private final int worker;
         private final List<SettlingDelivery> run;
         private final AtomicInteger next = new AtomicInteger();
 
-        Task(int worker, List<SettlingDelivery> run) {
-            this.worker = worker;
+        Task(List<SettlingDelivery> run) {
             this.run = run;
         }
 
@@ -170,7 +171,6 @@ final class HandlerOutlet {
 
         @Override
         public void run() {
-            running.set(worker, this);
             try {
                 int i;
                 while ((i = next.getAndIncrement()) < run.size()) {
@@ -180,7 +180,7 @@ final class HandlerOutlet {
                     }
                 }
             } finally {
-                running.compareAndSet(worker, this, null);
+                live.remove(this);
             }
         }
 

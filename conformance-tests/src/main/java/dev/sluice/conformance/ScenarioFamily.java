@@ -137,6 +137,18 @@ public abstract class ScenarioFamily {
         return Awaitility.await(what).atMost(broker.patience()).pollInterval(Duration.ofMillis(10));
     }
 
+    /**
+     * Waits until the consumer's counters reconcile, and names them when they do not: a delivery's
+     * outcome is counted a moment before it leaves in flight, on the thread that settles it, so a
+     * read right after an awaited count may catch one delivery in both.
+     */
+    protected void awaitConsumerReconciles(BackpressureChannel ch) {
+        await("the consumer's counters reconcile").untilAsserted(() -> {
+            dev.sluice.PressureState.ConsumerCounters c = ch.pressure().consumer();
+            org.assertj.core.api.Assertions.assertThat(c.reconciles()).as("consumer counters %s", c).isTrue();
+        });
+    }
+
     /** @return {@code base} scaled by {@link KitScale} */
     protected static int scaled(int base) {
         return KitScale.of(base);

@@ -89,9 +89,9 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
         assertThat(counters.nacked()).as("nacked").isZero();
         assertThat(counters.deadLettered()).as("dead-lettered").isZero();
         assertThat(counters.released()).as("given back").isGreaterThanOrEqualTo(1);
-        assertThat(counters.reconciles()).isTrue();
-        long unacked = probe().unacked(destination, group).orElse(0);
-        assertThat(unacked).as("unacked on the broker").isZero();
+        awaitConsumerReconciles(ch);
+        // The channel counts an ack when it hands it to the adapter; the broker has it a moment later.
+        await("nothing unacked on the broker").until(() -> probe().unacked(destination, group).orElse(0) == 0);
     }
 
     @Test
@@ -157,7 +157,7 @@ public abstract class AdaptiveScenarios extends ScenarioFamily {
                 .anyMatch(c -> c[1] < c[0]).anyMatch(c -> c[1] > c[0]);
         assertThat(Duration.ofNanos(fellAfter)).isLessThan(Duration.ofSeconds(2));
         consumer.close();
-        assertThat(ch.pressure().consumer().reconciles()).isTrue();
+        awaitConsumerReconciles(ch);
     }
 
     @Test

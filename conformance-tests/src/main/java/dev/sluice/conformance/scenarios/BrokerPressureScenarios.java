@@ -58,6 +58,8 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         await().until(() -> !ch.pressure().brokerBlocked());
         await("the listener hears that the broker unblocked").until(() -> recorder.events.contains("broker unblocked"));
         await().until(() -> received.distinct().size() == accepted + 1);
+        // A broker may deliver a message before it confirms it: wait for the confirms too.
+        assertThat(ch.producer().flush(broker.patience())).as("every send confirmed").isTrue();
         assertThat(ch.pressure().producer().reconciles()).isTrue();
     }
 

@@ -49,7 +49,7 @@ public abstract class DeliveryScenarios extends ScenarioFamily {
         assertThat(p.producer().reconciles()).isTrue();
         assertThat(p.consumer().acked()).isEqualTo(n);
         assertThat(p.consumer().nacked()).isZero();
-        assertThat(p.consumer().reconciles()).isTrue();
+        awaitConsumerReconciles(ch);
         probe().unacked(destination, group).ifPresent(u ->
                 await().until(() -> probe().unacked(destination, group).getAsLong() == 0));
         probe().ready(destination, group).ifPresent(r ->

@@ -51,7 +51,8 @@ public abstract class ForeignTrafficScenarios extends ScenarioFamily {
             foreign.write(destination, new NativeMessage(("{\"order\":" + i + "}").getBytes(StandardCharsets.UTF_8), null,
                     Map.of("trace-id", "t-" + i, "type", "created")));
         }
-        await("every plain message delivered").until(() -> received.size() == n);
+        // The handler records the native object after the message.
+        await("every plain message delivered").until(() -> received.size() == n && natives.size() == n);
         for (Message m : received) {
             String body = m.payloadAsString();
             assertThat(body).matches("\\{\"order\":[0-9]\\}");

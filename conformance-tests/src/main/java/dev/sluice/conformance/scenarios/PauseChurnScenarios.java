@@ -88,7 +88,7 @@ public abstract class PauseChurnScenarios extends ScenarioFamily {
         if (brokerCounts) {
             assertThat(maxUnacked.get()).as("unacked on the broker").isLessThanOrEqualTo(cap);
         }
-        assertThat(ch.pressure().consumer().reconciles()).isTrue();
+        awaitConsumerReconciles(ch);
     }
 
     @Test
@@ -114,6 +114,7 @@ public abstract class PauseChurnScenarios extends ScenarioFamily {
             finish.await(); // the first handler holds the one thread; the rest wait behind it
         });
         await("the consumer filled up to its cap").until(() -> consumer.inFlight() == cap);
+        await("the first handler running").until(() -> starts.size() == 1);
         consumer.pause();
         long pausedAt = System.nanoTime();
         // Given back by the time pause() returned: all that waited behind the running handler,
@@ -132,6 +133,6 @@ public abstract class PauseChurnScenarios extends ScenarioFamily {
         await("every message handled after resume").until(() -> ch.pressure().consumer().acked() == n);
         assertThat(attempts).as("attempts: a give-back is not one").hasSize(n).containsOnly(1);
         assertThat(ch.pressure().consumer().deadLettered()).isZero();
-        assertThat(ch.pressure().consumer().reconciles()).isTrue();
+        awaitConsumerReconciles(ch);
     }
 }

@@ -32,8 +32,10 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
                 .pollTimeout(Duration.ofMillis(100))));
         MessageConsumer consumer = ch.consumer(group);
         CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
         AtomicInteger handled = new AtomicInteger();
         consumer.start(d -> {
+            running.countDown();
             release.await();
             handled.incrementAndGet();
         });
@@ -41,6 +43,7 @@ public abstract class PauseOwnershipScenarios extends ScenarioFamily {
             ch.producer().send(Message.of("m" + i));
         }
         await().until(() -> consumer.pausedReasons().contains(PauseReason.BACKPRESSURE));
+        await("a handler running").until(() -> running.getCount() == 0);
         consumer.pause();
         // What waited behind the one running handler went back when pause() returned, so
         // BACKPRESSURE may be released already; MANUAL holds either way.

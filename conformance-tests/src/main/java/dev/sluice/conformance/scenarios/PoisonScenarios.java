@@ -85,6 +85,6 @@ public abstract class PoisonScenarios extends ScenarioFamily {
         await("the poison dead-lettered").until(() -> ch.pressure().consumer().deadLettered() == 1);
         assertThat(received.distinct()).doesNotContain("poison");
         assertThat(ch.pressure().consumer().malformed()).isEqualTo(1);
-        assertThat(ch.pressure().consumer().reconciles()).isTrue();
+        awaitConsumerReconciles(ch);
     }
 }
