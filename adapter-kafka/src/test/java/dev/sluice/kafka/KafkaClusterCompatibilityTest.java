@@ -9,7 +9,6 @@ import dev.sluice.Message;
 import dev.sluice.Overflow;
 import dev.sluice.PressureListener;
 import dev.sluice.ProducerPolicy;
-import dev.sluice.SendResult;
 import dev.sluice.conformance.BrokerCompatibilityKit;
 import dev.sluice.conformance.FaultStream;
 import dev.sluice.conformance.KitBroker;
@@ -170,13 +169,7 @@ class KafkaClusterCompatibilityTest extends BrokerCompatibilityKit {
                         .isInstanceOfAny(NotEnoughReplicasException.class, NotEnoughReplicasAfterAppendException.class);
 
                 // The producer policy applies: block fills the buffer, then times out; nothing is refused silently.
-                int sent = 0;
-                SendResult last = SendResult.ACCEPTED;
-                while (last.status() == SendResult.Status.ACCEPTED && sent < 10 * capacity) {
-                    last = ch.producer().send(Message.of("held" + sent++));
-                }
-                assertThat(last.status()).as("the block policy while the replicas are short").isEqualTo(SendResult.Status.TIMED_OUT);
-                int accepted = sent - 1;
+                int accepted = sendUntilTimedOut(ch, "held", 0, 10 * capacity, "while the replicas are short");
                 assertThat(accepted).as("sends the channel took while the replicas were short").isLessThanOrEqualTo(capacity + 5);
 
                 long restartAt = System.nanoTime();

@@ -149,6 +149,25 @@ public abstract class ScenarioFamily {
         });
     }
 
+    /**
+     * Sends {@code prefix + i} for {@code i} from {@code first} on until a send is not accepted (at
+     * most {@code max} sends), and asserts that it {@code TIMED_OUT}: the block policy waited its
+     * whole time, nothing was refused otherwise.
+     *
+     * @param during what holds the producer, for the failure message
+     * @return how many of these sends were accepted
+     */
+    protected static int sendUntilTimedOut(BackpressureChannel ch, String prefix, int first, int max, String during) {
+        int i = first;
+        dev.sluice.SendResult last;
+        do {
+            last = ch.producer().send(dev.sluice.Message.of(prefix + i++));
+        } while (last.isAccepted() && i - first < max);
+        org.assertj.core.api.Assertions.assertThat(last.status()).as("the block policy " + during)
+                .isEqualTo(dev.sluice.SendResult.Status.TIMED_OUT);
+        return i - first - 1;
+    }
+
     /** @return {@code base} scaled by {@link KitScale} */
     protected static int scaled(int base) {
         return KitScale.of(base);

@@ -47,12 +47,7 @@ public abstract class BrokerPressureScenarios extends ScenarioFamily {
         assertThat(ch.health().state()).isEqualTo(HealthStatus.State.DOWN);
         assertThat(ch.retryAfter()).isPresent();
 
-        SendResult last = SendResult.ACCEPTED;
-        while (last.status() == SendResult.Status.ACCEPTED && sent < 10 * capacity) {
-            last = ch.producer().send(Message.of("m" + sent++));
-        }
-        assertThat(last.status()).as("the block policy under the alarm").isEqualTo(SendResult.Status.TIMED_OUT);
-        int accepted = sent - 1;
+        int accepted = sent + sendUntilTimedOut(ch, "m", sent, 10 * capacity, "under the alarm");
 
         broker.heal(Fault.BROKER_PRESSURE);
         await().until(() -> !ch.pressure().brokerBlocked());
