@@ -64,6 +64,7 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
         Duration revokeGrace = Duration.ofMillis(spec.queryParameter("revokeGraceMs")
                 .map(v -> parse("revokeGraceMs", v, 0, 600_000)).orElse(5_000L));
         spec.nativeSettings().keySet().forEach(KafkaEndpoint::requireKnownSetting);
+        requireClassicOnlyAbsent(spec.nativeSettings());
         return new KafkaEndpoint(bootstrap.toString(), topic, partitions, replication, group, revokeGrace,
                 spec.nativeSettings(), spec);
     }
@@ -91,6 +92,31 @@ record KafkaEndpoint(String bootstrap, String topic, int partitions, Optional<Sh
         if (!known.contains(bare)) {
             throw new IllegalArgumentException("native setting '" + name + "' is not a Kafka client setting"
                     + (name.equals(bare) ? "" : " of that client") + "; see the producer, consumer and admin configs");
+        }
+    }
+
+    /** Settings of the classic group protocol that the consumer protocol's brokers own instead. */
+    private static final java.util.List<String> CLASSIC_ONLY = java.util.List.of(
+            "session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy");
+
+    /**
+     * With {@code group.protocol=consumer} the broker assigns partitions and owns the session and
+     * heartbeat ({@code group.consumer.*}); the consumer would refuse the classic settings only
+     * when a member starts, so they are refused here, at open, by name.
+     */
+    private static void requireClassicOnlyAbsent(Map<String, String> settings) {
+        String protocol = settings.getOrDefault("consumer.group.protocol", settings.get("group.protocol"));
+        if (protocol == null || !protocol.trim().equalsIgnoreCase("consumer")) {
+            return;
+        }
+        for (String bare : CLASSIC_ONLY) {
+            for (String name : java.util.List.of("consumer." + bare, bare)) {
+                if (settings.containsKey(name)) {
+                    throw new IllegalArgumentException("native setting '" + name + "' (" + settings.get(name)
+                            + ") cannot be set with group.protocol=consumer: the brokers assign the partitions and set the"
+                            + " session and heartbeat (group.consumer.* broker or group configs)");
+                }
+            }
         }
     }
 

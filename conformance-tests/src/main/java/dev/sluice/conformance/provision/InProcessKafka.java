@@ -77,6 +77,13 @@ final class InProcessKafka implements RestartableServer {
                 // default (3 s): a group formed member by member rebalances under load and hands
                 // the records in flight at each revocation out again.
                 Map.entry("group.initial.rebalance.delay.ms", "1000"),
+                // Groups of the consumer protocol (group.protocol=consumer) have their session and
+                // heartbeat from the broker, not the client: a dead member is noticed after 6 s, as
+                // the kit's classic members are told to (KafkaKit.memberSettings), not after 45 s.
+                Map.entry("group.consumer.min.session.timeout.ms", "6000"),
+                Map.entry("group.consumer.session.timeout.ms", "6000"),
+                Map.entry("group.consumer.min.heartbeat.interval.ms", "1000"),
+                Map.entry("group.consumer.heartbeat.interval.ms", "1000"),
                 // The default cleaner buffer takes 128 MiB of heap.
                 Map.entry("log.cleaner.dedupe.buffer.size", "2097152"),
                 Map.entry("auto.create.topics.enable", "true")));
