@@ -39,8 +39,7 @@ import org.junit.jupiter.api.Test;
  * rebalance and waits; with the cooperative one ({@code CooperativeStickyAssignor} alone, as a
  * native setting) the members keep their partitions and go on handling meanwhile — at a price the
  * soak shows (far more duplicates than the in-flight caps; the cause is not found yet); with the
- * consumer group protocol ({@code group.protocol=consumer}, KIP-848) they go on handling too, and
- * the soak holds ({@link KafkaConsumerProtocolSoakTest}).
+ * consumer group protocol ({@code group.protocol=consumer}, KIP-848) they go on handling too.
  */
 @DisplayName("kafka:// rebalance while a member's session runs out")
 class KafkaCooperativeRebalanceTest {
