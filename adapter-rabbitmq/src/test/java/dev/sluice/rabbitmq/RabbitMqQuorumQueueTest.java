@@ -96,14 +96,7 @@ class RabbitMqQuorumQueueTest {
 
     /** The queue's type and arguments as the broker reports them: {@code rabbitmqctl list_queues name type arguments}. */
     private String typeAndArguments(String name) throws Exception {
-        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
-        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
-        command.addAll(List.of("list_queues", "-p", "/", "name", "type", "arguments", "--no-table-headers"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("rabbitmqctl finished").isTrue();
-        assertThat(p.exitValue()).as("rabbitmqctl: " + out).isZero();
-        return out.lines().filter(l -> l.startsWith(name + "\t")).findFirst()
+        return ListQueues.of(broker, "name", "type", "arguments").stream().filter(l -> l.startsWith(name + "\t")).findFirst()
                 .map(l -> l.substring(name.length() + 1)).orElse("absent");
     }
 

@@ -104,15 +104,9 @@ class RabbitMqRecoveryTest {
 
     /** The queue's unacknowledged messages as the broker counts them now ({@code rabbitmqctl list_queues}; classic queues). */
     private long unacked(String queue) throws Exception {
-        List<String> command = new ArrayList<>(List.of("rabbitmqctl", "-q"));
-        broker.node().ifPresent(node -> command.addAll(List.of("-n", node)));
-        command.addAll(List.of("list_queues", "-p", "/", "name", "messages_unacknowledged", "--no-table-headers"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("rabbitmqctl finished").isTrue();
-        assertThat(p.exitValue()).as("rabbitmqctl: " + out).isZero();
-        return out.lines().map(l -> l.split("\\s+")).filter(cols -> cols.length == 2 && cols[0].equals(queue))
-                .mapToLong(cols -> Long.parseLong(cols[1])).findFirst().orElseThrow(() -> new AssertionError(queue + " not listed: " + out));
+        List<String> lines = ListQueues.of(broker, "name", "messages_unacknowledged");
+        return lines.stream().map(l -> l.split("\\s+")).filter(cols -> cols.length == 2 && cols[0].equals(queue))
+                .mapToLong(cols -> Long.parseLong(cols[1])).findFirst().orElseThrow(() -> new AssertionError(queue + " not listed: " + lines));
     }
 
     /** The queue as the broker has it now, on a channel of its own (a missing queue closes the channel). */
